@@ -1,0 +1,11 @@
+// The `fovea` command: one subcommand per job, each in its own file.
+import ArgumentParser
+
+@main
+struct Fovea: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fovea",
+        abstract: "Fovea: computer vision in Swift — images, a CNN engine, detection metrics and OCR.",
+        subcommands: []
+    )
+}

@@ -1,0 +1,1 @@
+// FoveaDetection: see Package.swift for the module layering.

@@ -1,0 +1,57 @@
+// Tensor: Fovea's n-dimensional Float32 array.
+// Storage is one contiguous row-major buffer. Image batches are NHWC
+// (batch, height, width, channels): with channels innermost, im2col rows are
+// contiguous copies and a 1x1 or dense product is a single GEMM.
+
+/// A Float32 array with an explicit shape, row-major. A class because its
+/// buffer is large and mutated in place by layers and optimizers.
+public final class Tensor: @unchecked Sendable, CustomStringConvertible {
+    public private(set) var shape: [Int]
+    public var data: [Float]
+
+    public var count: Int { data.count }
+    public var rank: Int { shape.count }
+
+    public init(shape: [Int], repeating value: Float = 0) {
+        precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in \(shape)")
+        self.shape = shape
+        self.data = [Float](repeating: value, count: shape.reduce(1, *))
+    }
+
+    public init(shape: [Int], data: [Float]) {
+        precondition(shape.reduce(1, *) == data.count,
+                     "shape \(shape) needs \(shape.reduce(1, *)) values, got \(data.count)")
+        self.shape = shape
+        self.data = data
+    }
+
+    /// Same values, new shape (a copy of the buffer; Swift arrays are copy-on-write,
+    /// so this is free until one side is written).
+    public func reshaped(_ newShape: [Int]) -> Tensor {
+        Tensor(shape: newShape, data: data)
+    }
+
+    /// Changes the shape in place; the element count must not change.
+    public func reshape(_ newShape: [Int]) {
+        precondition(newShape.reduce(1, *) == data.count, "cannot reshape \(shape) to \(newShape)")
+        shape = newShape
+    }
+
+    public func copy() -> Tensor { Tensor(shape: shape, data: data) }
+
+    public func fill(_ value: Float) {
+        data.withUnsafeMutableBufferPointer { p in
+            for i in p.indices { p[i] = value }
+        }
+    }
+
+    public var description: String {
+        let head = data.prefix(8).map { String(format: "%.4g", Double($0)) }.joined(separator: ", ")
+        return "Tensor(shape: \(shape), [\(head)\(data.count > 8 ? ", …" : "")])"
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation

@@ -1,0 +1,1 @@
+// FoveaOCR: see Package.swift for the module layering.

@@ -1,0 +1,1 @@
+// FoveaPlot: see Package.swift for the module layering.

@@ -1,0 +1,1 @@
+// Tests for FoveaCLI live in this folder, one file per concept.

@@ -1,0 +1,1 @@
+// Tests for FoveaDetection live in this folder, one file per concept.

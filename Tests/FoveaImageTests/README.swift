@@ -1,0 +1,1 @@
+// Tests for FoveaImage live in this folder, one file per concept.

@@ -1,0 +1,1 @@
+// Tests for FoveaOCR live in this folder, one file per concept.

@@ -1,0 +1,1 @@
+// Tests for FoveaPlot live in this folder, one file per concept.
