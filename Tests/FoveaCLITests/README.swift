@@ -1,1 +1,0 @@
-// Tests for FoveaCLI live in this folder, one file per concept.
