@@ -23,9 +23,10 @@ struct OptimizerSlots {
     }
     private var slots: [ObjectIdentifier: Slot] = [:]
 
-    mutating func with<R>(_ p: Parameter, _ body: (UnsafeMutableBufferPointer<Float>) -> R) -> R {
+    /// `count` is passed in: the caller holds the parameter's buffer open.
+    mutating func with<R>(_ p: Parameter, count: Int, _ body: (UnsafeMutableBufferPointer<Float>) -> R) -> R {
         let key = ObjectIdentifier(p)
-        if slots[key] == nil { slots[key] = Slot(owner: p, values: [Float](repeating: 0, count: p.value.count)) }
+        if slots[key] == nil { slots[key] = Slot(owner: p, values: [Float](repeating: 0, count: count)) }
         return slots[key]!.values.withUnsafeMutableBufferPointer { body($0) }
     }
 }
@@ -76,7 +77,7 @@ public final class SGD: Optimizer {
                 for i in 0..<n { w[i] -= lr * g[i] }
                 return
             }
-            velocity.with(p) { v in
+            velocity.with(p, count: n) { v in
                 for i in 0..<n {
                     v[i] = mu * v[i] - lr * g[i]
                     w[i] += nesterov ? mu * v[i] - lr * g[i] : v[i]
@@ -118,8 +119,8 @@ public final class Adam: Optimizer {
         let alpha = lr * (1 - Foundation.pow(beta2, t)).squareRoot() / (1 - Foundation.pow(beta1, t))
         let (b1, b2, eps) = (beta1, beta2, epsilon)
         forEachTrainable(params, lr: lr, weightDecay: weightDecay) { p, w, g, n in
-            m.with(p) { mb in
-                v.with(p) { vb in
+            m.with(p, count: n) { mb in
+                v.with(p, count: n) { vb in
                     for i in 0..<n {
                         mb[i] = b1 * mb[i] + (1 - b1) * g[i]
                         vb[i] = b2 * vb[i] + (1 - b2) * g[i] * g[i]
@@ -161,10 +162,10 @@ public final class RMSprop: Optimizer {
         let lr = currentLearningRate
         let (rho, mu, eps) = (self.rho, momentum, epsilon)
         forEachTrainable(params, lr: lr, weightDecay: weightDecay) { p, w, g, n in
-            velocity.with(p) { vb in
+            velocity.with(p, count: n) { vb in
                 for i in 0..<n { vb[i] = rho * vb[i] + (1 - rho) * g[i] * g[i] }
                 if mu > 0 {
-                    moment.with(p) { mb in
+                    moment.with(p, count: n) { mb in
                         for i in 0..<n {
                             mb[i] = mu * mb[i] + lr * g[i] / (vb[i] + eps).squareRoot()
                             w[i] -= mb[i]
