@@ -9,6 +9,8 @@
 2. Python rewrites the tensors (changed values, its own tensor order) with the
    same metadata into B.safetensors; `fovea summary B.safetensors --dump-weights
    B.json` must read back exactly those values.
+3. With --keras: keras.models.model_from_json rebuilds the model from the
+   metadata alone, and its weights (by path) take the file's tensors.
 Exit status 0 when every check passes. Called by Tools/check_safetensors.sh.
 """
 import argparse
@@ -49,10 +51,33 @@ def compare(label, expected, actual):
     return problems
 
 
+def keras_rebuild(arch, architecture, tensors):
+    """Keras rebuilds the model from the metadata alone; its weights, by path, must
+    have exactly the shapes of the file's tensors, and take their values."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import keras
+    model = keras.models.model_from_json(architecture)
+    problems = []
+    keras_weights = {v.path.split("/", 1)[1]: v for v in model.weights}
+    if sorted(keras_weights) != sorted(tensors):
+        return [f"{arch} keras: weight names differ: {sorted(set(keras_weights) ^ set(tensors))}"]
+    for name, v in keras_weights.items():
+        if tuple(v.shape) != tensors[name].shape:
+            problems.append(f"{arch} keras: {name}: Keras shape {tuple(v.shape)}, file {tensors[name].shape}")
+        else:
+            v.assign(tensors[name])
+    if not problems:
+        print(f"{arch}: Keras rebuilt the model from the metadata ({model.count_params():,} params) "
+              f"and took all {len(tensors)} tensors by name", flush=True)
+    return problems
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--fovea", required=True, help="path to the fovea binary")
     ap.add_argument("--arch", action="append", help="built-in architecture(s) to check (default: all that matter)")
+    ap.add_argument("--keras", action="store_true",
+                    help="also rebuild each model in Keras from the metadata (needs tensorflow in the venv)")
     args = ap.parse_args()
     archs = args.arch or ["textbook-cnn", "fovea-emnist", "lenet5"]
     problems = []
@@ -68,11 +93,14 @@ def main():
                 problems.append(f"{arch}: Python read a dtype other than float32")
             problems += compare(f"{arch} fovea->python", expected, loaded)
             try:
-                arch_meta = json.loads(metadata.get("architecture", ""))
+                layers = json.loads(metadata.get("architecture", ""))["config"]["layers"]
                 print(f"{arch}: {len(loaded)} tensors, {sum(t.size for t in loaded.values()):,} values, "
-                      f"architecture metadata with {len(arch_meta.get('layers', []))} layers", flush=True)
-            except json.JSONDecodeError:
-                problems.append(f"{arch}: metadata 'architecture' is not JSON: {metadata.get('architecture')!r:.80}")
+                      f"architecture metadata with {len(layers) - 1} layers", flush=True)
+            except (json.JSONDecodeError, KeyError, TypeError):
+                problems.append(f"{arch}: metadata 'architecture' is not Keras-style JSON: "
+                                f"{metadata.get('architecture')!r:.80}")
+            if args.keras:
+                problems += keras_rebuild(arch, metadata["architecture"], loaded)
 
             changed = {k: (v * np.float32(-0.5) + np.float32(0.25)).astype(np.float32) for k, v in loaded.items()}
             b_st, b_js = os.path.join(tmp, f"{arch}-b.safetensors"), os.path.join(tmp, f"{arch}-b.json")

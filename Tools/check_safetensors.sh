@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Proves that Fovea's weight files load in Python's `safetensors`/numpy with the
-# same values, and that files written by Python load in Fovea
+# same values, that files written by Python load in Fovea, and (when the venv
+# has tensorflow) that Keras rebuilds the model from the file's metadata alone
 # (Tools/check_safetensors.py).
 #
 # Environment:
@@ -27,4 +28,8 @@ if [ -z "${FOVEA_BIN:-}" ]; then
     FOVEA_BIN="$(swift build --show-bin-path)/fovea"
 fi
 
-exec "$venv/bin/python" "$root/Tools/check_safetensors.py" --fovea "$FOVEA_BIN" "$@"
+# With tensorflow in the venv, Keras also rebuilds each model from the file's metadata.
+keras=()
+if "$venv/bin/python" -c "import tensorflow" 2>/dev/null; then keras=(--keras); fi
+
+exec "$venv/bin/python" "$root/Tools/check_safetensors.py" --fovea "$FOVEA_BIN" "${keras[@]}" "$@"
