@@ -78,10 +78,15 @@ public final class MaxPooling2D: Layer {
                             for ox in 0..<g.outW {
                                 let (ys, xs) = g.window(oy, ox)
                                 dst.update(from: src + (ys.lowerBound * g.inW + xs.lowerBound) * g.c, count: g.c)
+                                let vectorEnd = g.c & ~7
                                 for yy in ys {
                                     for xx in xs {
                                         let row = src + (yy * g.inW + xx) * g.c
-                                        for ch in 0..<g.c { dst[ch] = Swift.max(dst[ch], row[ch]) }
+                                        for ch in stride(from: 0, to: vectorEnd, by: 8) {
+                                            let v = load8(row + ch), m = load8(dst + ch)
+                                            store8(m.replacing(with: v, where: v .> m), dst + ch)
+                                        }
+                                        for ch in vectorEnd..<g.c { dst[ch] = Swift.max(dst[ch], row[ch]) }
                                     }
                                 }
                                 dst += g.c
@@ -313,19 +318,4 @@ public final class GlobalAveragePooling2D: Layer {
         }
         return dx
     }
-}
-
-@inline(__always)
-func load4(_ p: UnsafePointer<Float>) -> SIMD4<Float> {
-    UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Float>.self)
-}
-
-@inline(__always)
-func load4(_ p: UnsafeMutablePointer<Float>) -> SIMD4<Float> {
-    UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Float>.self)
-}
-
-@inline(__always)
-func store4(_ v: SIMD4<Float>, _ p: UnsafeMutablePointer<Float>) {
-    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD4<Float>.self)
 }
