@@ -12,6 +12,8 @@ struct SummaryCommand: ParsableCommand {
             MODEL is a built-in architecture or a path to a model file saved by Fovea (.safetensors).
             Built-in architectures:
             \(Architecture.allCases.map { "  \($0.rawValue.padding(toLength: 18, withPad: " ", startingAt: 0)) \($0.about)" }.joined(separator: "\n"))
+            Built-in multi-output architectures (summary only):
+            \(MultiOutputArchitecture.allCases.map { "  \($0.rawValue.padding(toLength: 18, withPad: " ", startingAt: 0)) \($0.about)" }.joined(separator: "\n"))
             """)
 
     @Argument(help: "A built-in architecture name or a .safetensors model file.")
@@ -37,6 +39,15 @@ struct SummaryCommand: ParsableCommand {
     var json = false
 
     func run() throws {
+        if let arch = MultiOutputArchitecture(rawValue: model) {
+            guard saveWeights == nil, dumpWeights == nil else {
+                throw ValidationError("\(arch.rawValue) is a multi-output model; Fovea model files hold single-output models only")
+            }
+            Engine.seed(seed)
+            try printSummary(ModelSummary(try arch.make(classes: classes, inputShape: try inputShape.map(parseShape))),
+                             labels: [], training: [:])
+            return
+        }
         let file: ModelFile
         if let arch = Architecture(rawValue: model) {
             let shape = try inputShape.map(parseShape)
@@ -49,25 +60,27 @@ struct SummaryCommand: ParsableCommand {
             }
             file = try ModelFile(contentsOf: URL(fileURLWithPath: model))
         } else {
-            throw ValidationError("'\(model)' is neither a built-in architecture (\(Architecture.allCases.map(\.rawValue).joined(separator: ", "))) nor an existing file")
+            let names = Architecture.allCases.map(\.rawValue) + MultiOutputArchitecture.allCases.map(\.rawValue)
+            throw ValidationError("'\(model)' is neither a built-in architecture (\(names.joined(separator: ", "))) nor an existing file")
         }
 
         if let saveWeights { try file.write(to: URL(fileURLWithPath: saveWeights)) }
         if let dumpWeights { try writeJSONDump(file, to: dumpWeights) }
 
-        let summary = ModelSummary(model: file.model.name, inputShape: file.model.inputShape,
-                                   layers: file.model.layers, outputShapes: file.model.outputShapes)
+        try printSummary(ModelSummary(file.model), labels: file.labels, training: file.training)
+    }
+
+    private func printSummary(_ summary: ModelSummary, labels: [String], training: [String: String]) throws {
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             print(String(decoding: try encoder.encode(summary), as: UTF8.self))
         } else {
             print(summary.table)
-            if !file.labels.isEmpty {
-                let shown = file.labels.prefix(20).joined(separator: " ")
-                print(" Labels (\(file.labels.count)): \(shown)\(file.labels.count > 20 ? " …" : "")")
+            if !labels.isEmpty {
+                print(" Labels (\(labels.count)): \(labels.prefix(20).joined(separator: " "))\(labels.count > 20 ? " …" : "")")
             }
-            for key in file.training.keys.sorted() { print(" \(key): \(file.training[key]!)") }
+            for key in training.keys.sorted() { print(" \(key): \(training[key]!)") }
         }
     }
 
