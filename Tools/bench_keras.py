@@ -45,6 +45,7 @@ def keras_results(names, threads, quick, config):
                 "geron-deep": lambda: ref.geron_deep(47),
                 "fovea-emnist": lambda: ref.fovea_emnist(47)}
     rng = np.random.default_rng(1)
+    load = os.getloadavg()[0]
     results = {}
     for name in names:
         keras.backend.clear_session()
@@ -93,7 +94,7 @@ def keras_results(names, threads, quick, config):
             "latency_ms": median_ms(compiled, config["latency_calls"]),
             "latency_eager_ms": median_ms(lambda v: model(v, training=False), config["latency_calls"]),
         }
-    return results, {"tensorflow": tf.__version__, "keras": keras.__version__}
+    return results, {"tensorflow": tf.__version__, "keras": keras.__version__, "load_average": load}
 
 
 def main():
@@ -122,7 +123,10 @@ def main():
     machine = fovea["machine"]
     print(f"CPU: {machine['cpu']}, {machine['cores']} cores; threads: Fovea {fovea['threads']}, "
           f"Keras {args.threads}; TensorFlow {versions['tensorflow']}, Keras {versions['keras']}; "
-          f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '-')}")
+          f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '-')}, "
+          f"OPENBLAS_L2_SIZE={os.environ.get('OPENBLAS_L2_SIZE', '-')}")
+    print(f"1-min load average: {machine.get('load_average', float('nan')):.2f} before Fovea, "
+          f"{versions['load_average']:.2f} before Keras (above {machine['cores']}: other work competed for the CPU)")
     print(f"{'model':<14} {'metric':<28} {'Fovea':>10} {'Keras':>10} {'Fovea/Keras':>12}")
     print("-" * 78)
     for model, metric, f, k, note in rows:

@@ -42,6 +42,7 @@ struct BenchCommand: ParsableCommand {
         #if DEBUG
         FileHandle.standardError.write(Data("warning: this fovea is a debug build; its figures are not representative. Build with: swift build -c release --product fovea\n".utf8))
         #endif
+        let machine = MachineInfo.current()
         let threadCount = threads ?? ProcessInfo.processInfo.activeProcessorCount
         Engine.setThreads(threadCount)
         let config: BenchConfig = quick ? .quick : .standard
@@ -52,14 +53,15 @@ struct BenchCommand: ParsableCommand {
                 FileHandle.standardError.write(Data((line + "\n").utf8))
             })
         }
-        let report = BenchReport(machine: .current(), threads: threadCount, config: config, models: results)
+        let report = BenchReport(machine: machine, threads: threadCount, config: config, models: results)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
             return
         }
-        print("CPU: \(report.machine.cpu), \(report.machine.cores) cores; threads: \(threadCount); build: \(report.build)")
+        let load = machine.loadAverage.map { String(format: "; load average at start %.2f", $0) } ?? ""
+        print("CPU: \(machine.cpu), \(machine.cores) cores; threads: \(threadCount); build: \(report.build)\(load)")
         print("model           params     train img/s  infer img/s  latency ms (median / p90)")
         for r in results {
             let name = r.model.padding(toLength: 14, withPad: " ", startingAt: 0)

@@ -31,6 +31,14 @@ public struct BenchConfig: Codable, Sendable, Equatable {
 public struct MachineInfo: Codable, Sendable {
     public var cpu: String
     public var cores: Int
+    /// 1-minute load average when the benchmark started: above the core count
+    /// other work was competing for the CPU and the figures are pessimistic.
+    public var loadAverage: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case cpu, cores
+        case loadAverage = "load_average"
+    }
 
     public static func current() -> MachineInfo {
         let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
@@ -38,7 +46,10 @@ public struct MachineInfo: Codable, Sendable {
             .first { $0.hasPrefix("model name") }
             .flatMap { $0.split(separator: ":", maxSplits: 1).last }
             .map { $0.trimmingCharacters(in: .whitespaces) }
-        return MachineInfo(cpu: model ?? "unknown CPU", cores: ProcessInfo.processInfo.activeProcessorCount)
+        let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))
+            .flatMap { $0.split(separator: " ").first }.flatMap { Double($0) }
+        return MachineInfo(cpu: model ?? "unknown CPU", cores: ProcessInfo.processInfo.activeProcessorCount,
+                           loadAverage: load)
     }
 }
 
