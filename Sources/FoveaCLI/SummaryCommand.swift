@@ -12,7 +12,7 @@ struct SummaryCommand: ParsableCommand {
             MODEL is a built-in architecture or a path to a model file saved by Fovea (.safetensors).
             Built-in architectures:
             \(Architecture.allCases.map { "  \($0.rawValue.padding(toLength: 18, withPad: " ", startingAt: 0)) \($0.about)" }.joined(separator: "\n"))
-            Built-in multi-output architectures (summary only):
+            Built-in multi-output architectures:
             \(MultiOutputArchitecture.allCases.map { "  \($0.rawValue.padding(toLength: 18, withPad: " ", startingAt: 0)) \($0.about)" }.joined(separator: "\n"))
             """)
 
@@ -38,36 +38,58 @@ struct SummaryCommand: ParsableCommand {
     @Flag(help: "Print the summary as JSON.")
     var json = false
 
+    /// What the command needs from a single- or multi-output model.
+    private struct Loaded {
+        var summary: ModelSummary
+        var layers: [Layer]
+        var labels: [String] = []
+        var training: [String: String] = [:]
+        var write: (URL) throws -> Void
+    }
+
     func run() throws {
-        if let arch = MultiOutputArchitecture(rawValue: model) {
-            guard saveWeights == nil, dumpWeights == nil else {
-                throw ValidationError("\(arch.rawValue) is a multi-output model; Fovea model files hold single-output models only")
-            }
-            Engine.seed(seed)
-            try printSummary(ModelSummary(try arch.make(classes: classes, inputShape: try inputShape.map(parseShape))),
-                             labels: [], training: [:])
-            return
-        }
-        let file: ModelFile
+        let loaded = try load()
+        if let saveWeights { try loaded.write(URL(fileURLWithPath: saveWeights)) }
+        if let dumpWeights { try writeJSONDump(loaded.layers, to: dumpWeights) }
+        try printSummary(loaded.summary, labels: loaded.labels, training: loaded.training)
+    }
+
+    private func load() throws -> Loaded {
         if let arch = Architecture(rawValue: model) {
-            let shape = try inputShape.map(parseShape)
             Engine.seed(seed)
-            file = ModelFile(model: try arch.make(classes: classes, inputShape: shape),
-                             training: ["architecture": arch.rawValue, "seed": String(seed)])
-        } else if FileManager.default.fileExists(atPath: model) {
-            guard classes == nil, inputShape == nil else {
-                throw ValidationError("--classes and --input-shape apply to built-in architectures, not to a saved model file")
-            }
-            file = try ModelFile(contentsOf: URL(fileURLWithPath: model))
-        } else {
+            let file = ModelFile(model: try arch.make(classes: classes, inputShape: try inputShape.map(parseShape)),
+                                 training: ["architecture": arch.rawValue, "seed": String(seed)])
+            return Loaded(summary: ModelSummary(file.model), layers: file.model.layers, training: file.training,
+                          write: file.write)
+        }
+        if let arch = MultiOutputArchitecture(rawValue: model) {
+            Engine.seed(seed)
+            let file = MultiOutputModelFile(
+                model: try arch.make(classes: classes, inputShape: try inputShape.map(parseShape)),
+                training: ["architecture": arch.rawValue, "seed": String(seed)])
+            return Loaded(summary: ModelSummary(file.model), layers: allLayers(file.model), training: file.training,
+                          write: file.write)
+        }
+        guard FileManager.default.fileExists(atPath: model) else {
             let names = Architecture.allCases.map(\.rawValue) + MultiOutputArchitecture.allCases.map(\.rawValue)
             throw ValidationError("'\(model)' is neither a built-in architecture (\(names.joined(separator: ", "))) nor an existing file")
         }
+        guard classes == nil, inputShape == nil else {
+            throw ValidationError("--classes and --input-shape apply to built-in architectures, not to a saved model file")
+        }
+        let st = try SafetensorsFile(contentsOf: URL(fileURLWithPath: model))
+        if ModelFile.architectureClass(of: st) == "FoveaMultiOutput" {
+            let file = try MultiOutputModelFile(file: st, source: model)
+            return Loaded(summary: ModelSummary(file.model), layers: allLayers(file.model), labels: file.labels,
+                          training: file.training, write: file.write)
+        }
+        let file = try ModelFile(file: st, source: model)
+        return Loaded(summary: ModelSummary(file.model), layers: file.model.layers, labels: file.labels,
+                      training: file.training, write: file.write)
+    }
 
-        if let saveWeights { try file.write(to: URL(fileURLWithPath: saveWeights)) }
-        if let dumpWeights { try writeJSONDump(file, to: dumpWeights) }
-
-        try printSummary(ModelSummary(file.model), labels: file.labels, training: file.training)
+    private func allLayers(_ model: MultiOutputModel) -> [Layer] {
+        model.trunk.layers + model.heads.flatMap(\.model.layers)
     }
 
     private func printSummary(_ summary: ModelSummary, labels: [String], training: [String: String]) throws {
@@ -92,12 +114,12 @@ struct SummaryCommand: ParsableCommand {
         return parts.map { $0! }
     }
 
-    private func writeJSONDump(_ file: ModelFile, to path: String) throws {
+    private func writeJSONDump(_ layers: [Layer], to path: String) throws {
         // Swift prints a Float with the fewest digits that read back to the same
         // bits, so the dump is exact.
         var out = "{\"tensors\": {"
         var first = true
-        for layer in file.model.layers {
+        for layer in layers {
             for p in layer.parameters {
                 if !first { out += ",\n" }
                 first = false
