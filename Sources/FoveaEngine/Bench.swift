@@ -101,6 +101,11 @@ public enum Bench {
     /// Measures one architecture. `progress` receives a line per phase.
     public static func run(_ architecture: Architecture, classes: Int = 47, config: BenchConfig = .standard,
                            seed: UInt64 = 1, progress: (String) -> Void = { _ in }) throws -> BenchResult {
+        guard [config.trainBatch, config.trainBatches, config.inferBatch, config.inferBatches, config.latencyCalls]
+                .allSatisfy({ $0 >= 1 }),
+              [config.trainWarmup, config.inferWarmup, config.latencyWarmup].allSatisfy({ $0 >= 0 }) else {
+            throw EngineError.invalidArgument("bench: batch sizes and timed counts must be at least 1, warm-ups at least 0; got \(config)")
+        }
         Engine.seed(seed)
         let model = try architecture.make(classes: classes)
         var rng = SplitMix64(seed: seed)

@@ -21,6 +21,12 @@ final class BenchTests: XCTestCase {
         XCTAssertLessThanOrEqual(r.latencyMilliseconds, r.latencyP90Milliseconds)
     }
 
+    func testRefusesAConfigurationWithNothingToTime() {
+        var config = tiny
+        config.latencyCalls = 0
+        XCTAssertThrowsError(try Bench.run(.lenet5, config: config))
+    }
+
     func testReportJSONHasTheKeysThePeerScriptReads() throws {
         let result = BenchResult(model: "m", params: 1, trainImagesPerSecond: 2, inferImagesPerSecond: 3,
                                  latencyMilliseconds: 4, latencyP90Milliseconds: 5, finalLoss: 6)
