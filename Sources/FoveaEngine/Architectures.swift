@@ -134,7 +134,7 @@ public enum MultiOutputArchitecture: String, CaseIterable, Sendable {
     case textbookClsLoc = "textbook-cls-loc"
 
     public var about: String {
-        "Conv 16/32/64 + AvgPools, Dense 128; heads: class softmax (0.8), box (0.2)"
+        "Conv 16/32/64, Dense 128; class (0.8) + box (0.2) heads"
     }
 
     public var defaultClasses: Int { 10 }
