@@ -94,9 +94,12 @@ struct SummaryCommand: ParsableCommand {
 
     private func printSummary(_ summary: ModelSummary, labels: [String], training: [String: String]) throws {
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+            // The summary's own keys plus what the model file carries.
+            var object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(summary)) as? [String: Any] ?? [:]
+            object["labels"] = labels
+            object["training"] = training
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
         } else {
             print(summary.table)
             if !labels.isEmpty {
@@ -116,15 +119,22 @@ struct SummaryCommand: ParsableCommand {
 
     private func writeJSONDump(_ layers: [Layer], to path: String) throws {
         // Swift prints a Float with the fewest digits that read back to the same
-        // bits, so the dump is exact.
+        // bits, so the dump is exact. Non-finite values use the literals
+        // Python's json module reads (NaN, Infinity).
+        func number(_ v: Float) -> String {
+            v.isNaN ? "NaN" : v.isInfinite ? (v < 0 ? "-Infinity" : "Infinity") : "\(v)"
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .withoutEscapingSlashes
+        func string(_ s: String) throws -> String { String(decoding: try encoder.encode(s), as: UTF8.self) }
         var out = "{\"tensors\": {"
         var first = true
         for layer in layers {
             for p in layer.parameters {
                 if !first { out += ",\n" }
                 first = false
-                let values = p.value.data.map { "\($0)" }.joined(separator: ",")
-                out += "\"\(ModelFile.key(layer: layer, parameter: p))\": {\"shape\": \(p.value.shape), \"values\": [\(values)]}"
+                let values = p.value.data.map(number).joined(separator: ",")
+                out += "\(try string(ModelFile.key(layer: layer, parameter: p))): {\"shape\": \(p.value.shape), \"values\": [\(values)]}"
             }
         }
         out += "}}\n"
