@@ -13,8 +13,16 @@ func rankByScore(_ scores: [Double], scoreThreshold: Double) -> [Int] {
 
 /// Greedy NMS over boxes already in rank order: walk the order, keep a box that is
 /// not suppressed, suppress every later box whose IoU with it is strictly greater
-/// than `iouThreshold`. Returns positions in `order`'s walk order, at most `limit`.
+/// than `iouThreshold`. Returns the kept indices (from `order`) in walk order, at most `limit`.
 func greedyKeep(_ boxes: [Box], order: [Int], iouThreshold: Double, limit: Int) -> [Int] {
+    if order.count < 64 || !(iouThreshold >= 0) { return greedyKeepPairwise(boxes, order: order, iouThreshold: iouThreshold, limit: limit) }
+    return greedyKeepGrid(boxes, order: order, iouThreshold: iouThreshold, limit: limit)
+        ?? greedyKeepPairwise(boxes, order: order, iouThreshold: iouThreshold, limit: limit)
+}
+
+/// Every kept box against every later candidate, compacting the candidates after each
+/// kept box. Quadratic in the number kept; used for small inputs and as the fallback.
+func greedyKeepPairwise(_ boxes: [Box], order: [Int], iouThreshold: Double, limit: Int) -> [Int] {
     let n = order.count
     if n == 0 || limit <= 0 { return [] }
     // Structure of arrays in rank order, so the inner loop streams through memory.
@@ -25,7 +33,6 @@ func greedyKeep(_ boxes: [Box], order: [Int], iouThreshold: Double, limit: Int) 
         area[p] = (b.x2 - b.x1) * (b.y2 - b.y1)
     }
     var keep: [Int] = []
-    // Candidates still alive, compacted after each kept box so suppressed boxes cost nothing later.
     var alive = [Int32](unsafeUninitializedCapacity: n) { buf, count in
         for p in 0..<n { buf[p] = Int32(p) }
         count = n
@@ -54,6 +61,91 @@ func greedyKeep(_ boxes: [Box], order: [Int], iouThreshold: Double, limit: Int) 
             head += 1
         }
     }}}}}}
+    return keep
+}
+
+/// The same walk, but each candidate is only compared with kept boxes that share a cell
+/// of a uniform grid with it. With a threshold >= 0 only boxes that overlap with positive
+/// area can suppress each other, and overlapping boxes always share a cell, so the result
+/// is identical; the cost becomes roughly linear for detector-like inputs.
+/// Returns nil (use the pairwise walk) when coordinates are not finite.
+func greedyKeepGrid(_ boxes: [Box], order: [Int], iouThreshold: Double, limit: Int) -> [Int]? {
+    let n = order.count
+    if limit <= 0 { return [] }
+    var minX = Double.infinity, minY = Double.infinity, maxX = -Double.infinity, maxY = -Double.infinity
+    var sumW = 0.0, sumH = 0.0, positive = 0
+    for i in order {
+        let b = boxes[i]
+        guard b.x1.isFinite, b.y1.isFinite, b.x2.isFinite, b.y2.isFinite else { return nil }
+        if b.x2 > b.x1 && b.y2 > b.y1 {
+            minX = min(minX, b.x1); minY = min(minY, b.y1); maxX = max(maxX, b.x2); maxY = max(maxY, b.y2)
+            sumW += b.x2 - b.x1; sumH += b.y2 - b.y1; positive += 1
+        }
+    }
+    if positive == 0 { return Array(order.prefix(limit)) }
+    // Cells about the size of an average box: a box then touches ~4 cells.
+    var cell = max(sumW, sumH) / Double(positive)
+    let maxSide = 1024.0
+    cell = max(cell, (maxX - minX) / maxSide, (maxY - minY) / maxSide)
+    guard cell > 0, cell.isFinite else { return nil }
+    let gx = Int(((maxX - minX) / cell).rounded(.down)) + 1
+    let gy = Int(((maxY - minY) / cell).rounded(.down)) + 1
+    // Kept boxes per cell as linked lists in flat arrays (head per cell, next per entry).
+    var head = [Int32](repeating: -1, count: gx * gy)
+    var next: [Int32] = [], entryBox: [Int32] = []
+    // Kept boxes covering many cells are checked by every candidate instead of being inserted.
+    var wide: [Int32] = []
+    let wideCells = 64
+    var keep: [Int] = []
+    var kx1 = [Double](), ky1 = [Double](), kx2 = [Double](), ky2 = [Double](), karea = [Double]()
+    for p in 0..<n {
+        let b = boxes[order[p]]
+        guard b.x2 > b.x1 && b.y2 > b.y1 else {
+            // Zero-area boxes have IoU 0 with everything: never suppressed, never suppress.
+            keep.append(order[p])
+            if keep.count == limit { break }
+            continue
+        }
+        let area = (b.x2 - b.x1) * (b.y2 - b.y1)
+        let cx0 = Int((b.x1 - minX) / cell), cx1 = min(Int((b.x2 - minX) / cell), gx - 1)
+        let cy0 = Int((b.y1 - minY) / cell), cy1 = min(Int((b.y2 - minY) / cell), gy - 1)
+        @inline(__always) func suppresses(_ k: Int) -> Bool {
+            let iw = min(b.x2, kx2[k]) - max(b.x1, kx1[k])
+            let ih = min(b.y2, ky2[k]) - max(b.y1, ky1[k])
+            if iw <= 0 || ih <= 0 { return false }
+            let inter = iw * ih
+            return inter / (karea[k] + area - inter) > iouThreshold
+        }
+        var suppressed = false
+        for k in wide where suppresses(Int(k)) { suppressed = true; break }
+        if !suppressed {
+            search: for cy in cy0...cy1 {
+                for cx in cx0...cx1 {
+                    var e = head[cy * gx + cx]
+                    while e >= 0 {
+                        if suppresses(Int(entryBox[Int(e)])) { suppressed = true; break search }
+                        e = next[Int(e)]
+                    }
+                }
+            }
+        }
+        if suppressed { continue }
+        let k = Int32(kx1.count)
+        kx1.append(b.x1); ky1.append(b.y1); kx2.append(b.x2); ky2.append(b.y2); karea.append(area)
+        keep.append(order[p])
+        if keep.count == limit { break }
+        if (cx1 - cx0 + 1) * (cy1 - cy0 + 1) > wideCells {
+            wide.append(k)
+        } else {
+            for cy in cy0...cy1 {
+                for cx in cx0...cx1 {
+                    next.append(head[cy * gx + cx])
+                    entryBox.append(k)
+                    head[cy * gx + cx] = Int32(next.count - 1)
+                }
+            }
+        }
+    }
     return keep
 }
 

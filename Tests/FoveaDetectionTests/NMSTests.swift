@@ -78,3 +78,43 @@ final class NMSTests: XCTestCase {
         XCTAssertEqual(pruned.map(\.index), [0, 2])
     }
 }
+
+final class NMSGridTests: XCTestCase {
+    /// The grid walk must keep exactly what the all-pairs walk keeps, including zero-area,
+    /// wide and touching boxes and thresholds of 0 and 1.
+    func testGridWalkEqualsPairwiseWalk() {
+        var rng = SplitMix(seed: 42)
+        for trial in 0..<8 {
+            let n = 200 + trial * 60
+            var boxes: [Box] = [], scores: [Double] = []
+            for _ in 0..<n {
+                let x = rng.unit() * 500, y = rng.unit() * 500
+                let w = trial % 3 == 0 ? rng.unit() * 400 : rng.unit() * 40
+                let h = rng.unit() < 0.05 ? 0 : rng.unit() * 40
+                boxes.append(Box(x1: (x * 4).rounded() / 4, y1: (y * 4).rounded() / 4,
+                                 x2: ((x + w) * 4).rounded() / 4, y2: ((y + h) * 4).rounded() / 4))
+                scores.append((rng.unit() * 16).rounded() / 16)  // many ties
+            }
+            let order = rankByScore(scores, scoreThreshold: -.infinity)
+            for thr in [0.0, 0.3, 0.5, 0.7, 1.0] {
+                let pairwise = greedyKeepPairwise(boxes, order: order, iouThreshold: thr, limit: .max)
+                XCTAssertEqual(greedyKeepGrid(boxes, order: order, iouThreshold: thr, limit: .max), pairwise, "trial \(trial) thr \(thr)")
+                XCTAssertEqual(greedyKeepGrid(boxes, order: order, iouThreshold: thr, limit: 7), Array(pairwise.prefix(7)))
+            }
+        }
+    }
+}
+
+/// A small deterministic generator so the test does not depend on the system's.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+}
