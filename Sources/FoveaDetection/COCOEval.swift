@@ -191,7 +191,8 @@ public struct COCOEvaluator: Sendable {
                         for g in 0..<G where gtIgnore[g] { gtOrder.append(g) }
                         for t in 0..<T {
                             let base = (a * T + t) * kept + offset
-                            gtMatched = [Bool](repeating: false, count: G)
+                            gtMatched.removeAll(keepingCapacity: true)
+                            gtMatched.append(contentsOf: repeatElement(false, count: G))
                             for d in 0..<D {
                                 var best = thresholds[t]
                                 var m = -1
