@@ -294,6 +294,8 @@ def make_bad_fixtures(variants):
         "bomb.jpg": (patch(jpeg, sof + 5, struct.pack(">HH", 60000, 60000)), "tooLarge",
                      "SOF claims 60000x60000 in a 1 kB file"),
         "cmyk.jpg": (cmyk_jpeg, "unsupported", "Adobe CMYK JPEG written by Pillow"),
+        "precision12.jpg": (patch(jpeg, sof + 4, b"\x0c"), "unsupported",
+                            "SOF declares 12-bit samples (libjpeg-turbo here decodes 8-bit only)"),
     }
     manifest = {}
     for name, (data, kind, note) in bad.items():

@@ -1,6 +1,6 @@
-// PNG and JPEG encoding: PNG round trips losslessly for all four channel
-// layouts and Pillow-independent decoding is checked through our decoder;
-// JPEG honours quality and refuses layouts it cannot hold.
+// PNG and JPEG encoding, read back with the decoder (itself checked against
+// Pillow): PNG round trips losslessly for all four channel layouts; JPEG
+// honours quality and refuses layouts it cannot hold.
 import XCTest
 @testable import FoveaImage
 
