@@ -29,6 +29,10 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(name: .customLong("json"), help: "Print one JSON object instead of tables.")
     var json = false
 
+    @Option(name: .customLong("plot-dir"),
+            help: "Write precision-recall curve PNGs here: pr_all.png (IoU .50 and .75) and one per class.")
+    var plotDir: String?
+
     func validate() throws {
         guard iouType == "bbox" else {
             throw ValidationError("--iou-type '\(iouType)' is not supported; only 'bbox' is (segm and keypoints are not implemented)")
@@ -65,6 +69,16 @@ struct EvaluateCommand: ParsableCommand {
             print("")
             print(table(perCategory: perCategory, voc: voc))
             print(String(format: "VOC mAP@0.5: 11-point %@, all-point %@", metric(voc.map11), metric(voc.mapAll)))
+        }
+
+        if let plotDir {
+            do {
+                let written = try PRCurvePlots.write(evaluator: evaluator, to: plotDir)
+                note("wrote \(written.count) precision-recall plot(s) to \(plotDir)")
+            } catch {
+                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                throw ExitCode.failure
+            }
         }
     }
 

@@ -169,3 +169,35 @@ struct CLIJSON: Decodable {
         init?(intValue: Int) { nil }
     }
 }
+
+final class EvaluatePlotTests: XCTestCase {
+    func testPlotDirGetsPNGCurves() throws {
+        let dir = try CLI.temporaryDirectory(for: self).appendingPathComponent("plots")
+        let map = CLI.packageRoot.appendingPathComponent("Tests/FoveaDetectionTests/Fixtures/map/random_small")
+        let r = try CLI.run(["evaluate", "--ground-truth", map.appendingPathComponent("gt.json").path,
+                             "--detections", map.appendingPathComponent("detections.json").path, "--plot-dir", dir.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+        XCTAssertTrue(files.contains("pr_all.png"), "\(files)")
+        // random_small's expected.json lists 5 categories; every one with GT gets a chart.
+        let expected = try JSONDecoder().decode(CLIJSON.self, from: Data(contentsOf: map.appendingPathComponent("expected.json"))).value
+        let cats = ((expected as? [String: Any])?["coco"] as? [String: Any])?["per_category"] as? [[String: Any]] ?? []
+        let withGT = cats.filter { ($0["num_gt"] as? Double ?? 0) > 0 }.count
+        XCTAssertEqual(files.count, withGT + 1, "\(files)")
+        for f in files {
+            let bytes = try Data(contentsOf: dir.appendingPathComponent(f))
+            XCTAssertEqual(Array(bytes.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], "\(f) is not a PNG")
+        }
+    }
+
+    func testPlotDirThatIsAFileFails() throws {
+        let file = try CLI.temporaryDirectory(for: self).appendingPathComponent("taken")
+        try Data("x".utf8).write(to: file)
+        let map = CLI.packageRoot.appendingPathComponent("Tests/FoveaDetectionTests/Fixtures/map/random_tiny")
+        let r = try CLI.run(["evaluate", "--ground-truth", map.appendingPathComponent("gt.json").path,
+                             "--detections", map.appendingPathComponent("detections.json").path, "--plot-dir", file.path])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertFalse(r.crashed)
+        XCTAssertTrue(r.stderr.contains("cannot create the plot folder"), r.stderr)
+    }
+}
