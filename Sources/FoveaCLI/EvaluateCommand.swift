@@ -112,11 +112,16 @@ struct EvaluateCommand: ParsableCommand {
     }
 
     private func jsonReport(stats: COCOStats, perCategory: [COCOCategoryResult], voc: VOCResult) -> String {
+        // Category names key the per-category objects; a name shared by several ids gets its id
+        // appended so no key repeats.
+        var uses: [String: Int] = [:]
+        for c in perCategory { uses[c.name, default: 0] += 1 }
+        let keys = perCategory.map { uses[$0.name]! > 1 ? "\($0.name) (id \($0.categoryID))" : $0.name }
         var coco: [String] = zip(COCOStats.names, stats.values).map { "\(quoted($0)): \(number($1))" }
-        let cats = perCategory.map { "\(quoted($0.name)): {\"AP\": \(number($0.ap)), \"AP50\": \(number($0.ap50))}" }
+        let cats = zip(keys, perCategory).map { "\(quoted($0)): {\"AP\": \(number($1.ap)), \"AP50\": \(number($1.ap50))}" }
         coco.append("\"per_category\": {\(cats.joined(separator: ", "))}")
-        let voc07 = voc.perClass.map { "\(quoted($0.name)): \(number($0.ap11))" }
-        let vocAll = voc.perClass.map { "\(quoted($0.name)): \(number($0.apAll))" }
+        let voc07 = zip(keys, voc.perClass).map { "\(quoted($0)): \(number($1.ap11))" }
+        let vocAll = zip(keys, voc.perClass).map { "\(quoted($0)): \(number($1.apAll))" }
         return """
             {"coco": {\(coco.joined(separator: ", "))}, \
             "voc07": {"mAP": \(number(voc.map11)), "per_category": {\(voc07.joined(separator: ", "))}}, \

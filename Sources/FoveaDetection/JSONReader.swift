@@ -25,6 +25,9 @@ final class JSONReader {
     private let bytes: UnsafeMutablePointer<UInt8>
     private let end: Int
     @exclusivity(unchecked) private(set) var position = 0
+    /// Open objects and arrays; bounded so hostile nesting gives an error, not a stack overflow.
+    @exclusivity(unchecked) private var depth = 0
+    static let maxDepth = 512
     let file: String
 
     init(bytes document: [UInt8], file: String) {
@@ -82,6 +85,8 @@ final class JSONReader {
     /// Walks an object, calling `body` with each key; `body` must consume the value.
     func readObject(_ what: @autoclosure () -> String, _ body: (_ key: String) throws(DetectionDataError) -> Void) throws(DetectionDataError) {
         do { try expect(UInt8(ascii: "{"), "\(what()) (a JSON object)") } catch { throw .json(error) }
+        try enter()
+        defer { depth -= 1 }
         if peek() == UInt8(ascii: "}") { position += 1; return }
         while true {
             let key: String
@@ -103,6 +108,8 @@ final class JSONReader {
     /// Walks an array, calling `body` once per element with its index; `body` must consume it.
     func readArray(_ what: @autoclosure () -> String, _ body: (_ index: Int) throws(DetectionDataError) -> Void) throws(DetectionDataError) {
         do { try expect(UInt8(ascii: "["), "\(what()) (a JSON array)") } catch { throw .json(error) }
+        try enter()
+        defer { depth -= 1 }
         if peek() == UInt8(ascii: "]") { position += 1; return }
         var index = 0
         while true {
@@ -114,6 +121,13 @@ final class JSONReader {
             if c == UInt8(ascii: "]") { return }
             position -= 1
             throw .json(error("expected ',' or ']' in \(what()), found \(describeNext())"))
+        }
+    }
+
+    private func enter() throws(DetectionDataError) {
+        depth += 1
+        if depth > JSONReader.maxDepth {
+            throw .json(error("objects and arrays nested more than \(JSONReader.maxDepth) deep"))
         }
     }
 

@@ -68,6 +68,23 @@ final class EvaluateCommandTests: XCTestCase {
         _ = try checkJSONMatchesExpected("edge_no_detections")
     }
 
+    func testDuplicateCategoryNamesGetDistinctJSONKeys() throws {
+        let dir = try CLI.temporaryDirectory(for: self)
+        let gt = dir.appendingPathComponent("gt.json"), dets = dir.appendingPathComponent("dets.json")
+        try Data("""
+            {"images": [{"id": 1}], "categories": [{"id": 1, "name": "dog"}, {"id": 2, "name": "dog"}],
+             "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [0, 0, 10, 10], "area": 100},
+                             {"id": 2, "image_id": 1, "category_id": 2, "bbox": [50, 50, 10, 10], "area": 100}]}
+            """.utf8).write(to: gt)
+        // Category 1 found exactly, category 2 missed: AP 1 (less pycocotools' epsilon) and 0.
+        try Data(#"[{"image_id": 1, "category_id": 1, "bbox": [0, 0, 10, 10], "score": 0.9}]"#.utf8).write(to: dets)
+        let r = try CLI.run(["evaluate", "--ground-truth", gt.path, "--detections", dets.path, "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let doc = try XCTUnwrap(try decode(Data(r.stdout.utf8)) as? [String: Any])
+        let voc = try XCTUnwrap((doc["voc"] as? [String: Any])?["per_category"] as? [String: Double], r.stdout)
+        XCTAssertEqual(voc, ["dog (id 1)": 1.0, "dog (id 2)": 0.0])
+    }
+
     func testHumanOutputHasPycocotoolsSummaryAndTable() throws {
         let p = paths("random_tiny")
         let r = try CLI.run(["evaluate", "--ground-truth", p.gt, "--detections", p.dets])

@@ -49,4 +49,14 @@ final class JSONReaderTests: XCTestCase {
             XCTAssertTrue("\(e)".contains("must be an integer"), "\(e)")
         }
     }
+
+    func testDeepNestingIsAnErrorNotAStackOverflow() {
+        let doc = #"[{"image_id": 1, "extra": "# + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000) + "}]"
+        XCTAssertThrowsError(try COCOResults.load(json: Array(doc.utf8))) { e in
+            XCTAssertTrue("\(e)".contains("nested more than 512 deep"), "\(e)")
+        }
+        // Moderate nesting in unknown fields is skipped.
+        let ok = #"[{"image_id": 1, "category_id": 2, "bbox": [0, 0, 1, 1], "score": 0.5, "extra": [[[{"a": [1]}]]]}]"#
+        XCTAssertEqual(try COCOResults.load(json: Array(ok.utf8)).count, 1)
+    }
 }
