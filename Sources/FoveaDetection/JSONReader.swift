@@ -229,9 +229,10 @@ final class JSONReader {
         do throws(JSONReadError) {
             let c = peek()
             let tokenStart = position
-            if c == UInt8(ascii: "N") || c == UInt8(ascii: "I") ||
-                (c == UInt8(ascii: "-") && position + 1 < end && bytes[position + 1] == UInt8(ascii: "I")) {
-                throw error("\(what()) is \(c == UInt8(ascii: "N") ? "NaN" : "infinite"); expected a finite number")
+            // Python's json writes NaN, Infinity and -Infinity; none of them is JSON or a usable value.
+            let letter = c == UInt8(ascii: "-") ? bytes[position + 1] : c
+            if letter == UInt8(ascii: "N") || letter == UInt8(ascii: "I") {
+                throw error("\(what()) is \(letter == UInt8(ascii: "N") ? "NaN" : "infinite"); expected a finite number")
             }
             if c == UInt8(ascii: "t") || c == UInt8(ascii: "f") {
                 // Python's json and pycocotools treat true/false as 1/0 where a number is expected.

@@ -145,6 +145,8 @@ final class EvaluateCommandTests: XCTestCase {
     func testNaNAndInfiniteNumbers() throws {
         try expectFailure(gt: Self.gtSmall, dets: #"[{"image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4], "score": NaN}]"#,
                           phrase: "score is NaN")
+        try expectFailure(gt: Self.gtSmall, dets: #"[{"image_id": 1, "category_id": 1, "bbox": [1, -NaN, 3, 4], "score": 0.5}]"#,
+                          phrase: "bbox[1] is NaN")
         try expectFailure(gt: Self.gtSmall, dets: #"[{"image_id": 1, "category_id": 1, "bbox": [1, 2, Infinity, 4], "score": 0.5}]"#,
                           phrase: "infinite")
         try expectFailure(gt: Self.gtSmall, dets: #"[{"image_id": 1, "category_id": 1, "bbox": [1, 2, -Infinity, 4], "score": 0.5}]"#,
