@@ -15,9 +15,13 @@ public struct Canvas: Sendable {
         didSet { clip = clip.intersection(bounds) }
     }
 
-    /// A canvas filled with `background`; negative sizes give an empty canvas.
+    /// Largest width or height a canvas takes; bigger requests are cut to it.
+    public static let maxSide = 16384
+
+    /// A canvas filled with `background`. Negative sizes give an empty canvas
+    /// and sides are capped at `maxSide`, so no size can exhaust memory or overflow.
     public init(width: Int, height: Int, background: RGB = .white) {
-        let w = max(0, width), h = max(0, height)
+        let w = min(max(0, width), Canvas.maxSide), h = min(max(0, height), Canvas.maxSide)
         self.width = w
         self.height = h
         self.clip = PixelRect(x: 0, y: 0, width: w, height: h)

@@ -181,8 +181,10 @@ public struct LineChart: Chart {
         var out: [(x: Int, y: Int)] = []
         let area = L.plotArea
         func add(_ p: Point) {
-            guard area.contains(x: Int(p.x.rounded()), y: Int(p.y.rounded())) else { return }
-            out.append((Int(p.x.rounded()), Int(p.y.rounded())))
+            // Compare as Double first: a far-away point must not reach Int().
+            guard p.x >= Double(area.x), p.x < Double(area.maxX), p.y >= Double(area.y), p.y < Double(area.maxY)
+            else { return }
+            out.append((Int(p.x), Int(p.y)))
         }
         for ser in series {
             let pts = ser.points.map { L.point(x: $0.x, y: $0.y) }

@@ -23,6 +23,7 @@ final class CanvasTests: XCTestCase {
         XCTAssertEqual(c.image.pixels.count, 36)
         XCTAssertEqual(Array(c.image.pixels.prefix(6)), [1, 2, 3, 1, 2, 3])
         XCTAssertEqual(Canvas(width: -5, height: 3).image.pixels.count, 0)
+        XCTAssertEqual(Canvas(width: 1, height: Int.max).height, Canvas.maxSide)
     }
 
     func testHorizontalLineColoursExactlyItsPixels() {

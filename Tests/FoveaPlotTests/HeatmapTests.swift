@@ -105,7 +105,8 @@ final class HeatmapTests: XCTestCase {
         let L = h.layout(in: c.bounds)
         assertCell(c, L.cell(row: 0, column: 1), Colormap.viridis.badColor, "NaN cell")
         assertCell(c, L.cell(row: 1, column: 1), Colormap.viridis.badColor, "missing cell")
-        for m in [Heatmap(values: []), Heatmap(values: [[]]), Heatmap(values: [[.infinity]])] {
+        for m in [Heatmap(values: []), Heatmap(values: [[]]), Heatmap(values: [[.infinity]]),
+                  Heatmap(values: [[1e308, -1e308], [.greatestFiniteMagnitude, 0]], showValues: true)] {
             XCTAssertEqual(m.render(width: 50, height: 40).pixels.count, 50 * 40 * 3)
             XCTAssertEqual(m.render(width: 0, height: 0).pixels.count, 0)
         }

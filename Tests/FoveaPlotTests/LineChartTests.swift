@@ -116,6 +116,21 @@ final class LineChartTests: XCTestCase {
         XCTAssertEqual(allNaN.layout(in: PixelRect(x: 0, y: 0, width: 100, height: 100)).xRange, 0...1)
     }
 
+    func testExtremeValuesAndRangesNeverTrap() {
+        let values: [Double] = [0, 1, -1, 1e300, -1e300, 1e-300, .nan, .infinity, -.infinity,
+                                .greatestFiniteMagnitude, -.greatestFiniteMagnitude, 0.5]
+        let ranges: [ClosedRange<Double>?] = [nil, 0...1, 0...1e-300, -1e308...1e308, 5...5, 1e300...1e301]
+        for xr in ranges {
+            for yr in ranges {
+                let chart = LineChart(title: "t", xLabel: "x", yLabel: "y",
+                                      series: [Series(name: "a", x: values, y: values.reversed(), marker: .circle),
+                                               Series(name: "b", x: values.shuffled(), y: values)],
+                                      xRange: xr, yRange: yr)
+                XCTAssertEqual(chart.render(width: 120, height: 90).pixels.count, 120 * 90 * 3)
+            }
+        }
+    }
+
     func testPanelsPutChartsSideBySide() {
         let red = RGB(220, 0, 0), blue = RGB(0, 0, 220)
         func chart(_ c: RGB) -> LineChart {
