@@ -29,12 +29,12 @@ final class HeatmapTests: XCTestCase {
         XCTAssertGreaterThan(L.cellSize, 10)
         assertCell(c, L.cell(row: 1, column: 0), RGB(hex: 0xFDE725), "max → viridis(1)")
         assertCell(c, L.cell(row: 0, column: 0), RGB(hex: 0x440154), "min → viridis(0)")
-        // 2.5 of 0…10 is a quarter: exactly the third of nine stops.
-        assertCell(c, L.cell(row: 1, column: 1), RGB(hex: 0x3B528B), "quarter → stop 2")
+        // 2.5 of 0…10 is a quarter of the way up the map.
+        assertCell(c, L.cell(row: 1, column: 1), Colormap.viridis.color(0.25), "quarter")
 
         let fixed = Heatmap(values: [[0, 5], [10, 2.5]], valueRange: 0...20, showValues: false)
         let f = render(fixed, 300, 240)
-        assertCell(f, fixed.layout(in: f.bounds).cell(row: 1, column: 0), RGB(hex: 0x21908C), "10 of 0…20 → middle stop")
+        assertCell(f, fixed.layout(in: f.bounds).cell(row: 1, column: 0), Colormap.viridis.color(0.5), "10 of 0…20 → middle")
     }
 
     func testColorBarRunsFromMaxAtTopToMinAtBottom() {
