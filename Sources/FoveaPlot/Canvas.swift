@@ -33,8 +33,9 @@ public struct Canvas: Sendable {
         }
     }
 
-    /// A canvas holding a copy of `image` converted to RGB (alpha is dropped),
-    /// so overlays such as boxes can be drawn on a photo.
+    /// A canvas holding a copy of `image` converted to RGB (gray replicated,
+    /// alpha composited over black), so overlays such as boxes can be drawn on
+    /// a photo. Images wider or taller than `maxSide` are squeezed to fit.
     public init(image: Image) {
         self.init(width: image.width, height: image.height, background: .black)
         blit(image, into: bounds)
