@@ -90,6 +90,36 @@ final class HeatmapTests: XCTestCase {
         }
     }
 
+    func testLabelsOnBothAxesAndColourBarTicks() {
+        let labels = ["cat", "dog", "person"]
+        let h = Heatmap.confusionMatrix([[5, 1, 0], [2, 6, 1], [0, 0, 9]], labels: labels, title: "")
+        let c = render(h, 420, 300)
+        let L = h.layout(in: c.bounds)
+        let ink = pixels(of: .black, in: c)
+        for (r, label) in labels.enumerated() {
+            // Right-aligned just left of the matrix, centred on the row.
+            let cell = L.cell(row: r, column: 0)
+            let w = Canvas.measureText(label).width
+            let band = PixelRect(x: L.matrix.x - 3 - w, y: cell.y + cell.height / 2 - 5, width: w, height: 10)
+            let found = ink.filter { band.contains(x: $0.x, y: $0.y) }.count
+            XCTAssertEqual(found, labelInk(label), "row label \(label)")
+        }
+        for (col, label) in labels.enumerated() {
+            let cell = L.cell(row: 0, column: col)
+            let band = PixelRect(x: cell.x, y: L.matrix.maxY, width: cell.width, height: 14)
+            XCTAssertEqual(ink.filter { band.contains(x: $0.x, y: $0.y) }.count, labelInk(label), "column label \(label)")
+        }
+        // Tick labels 0, 2, 4, 6, 8 right of the colour bar.
+        XCTAssertEqual(L.colorBarTicks.labels, ["0", "2", "4", "6", "8"])
+        let right = ink.filter { $0.x > L.colorBar.maxX + 2 }.count
+        XCTAssertEqual(right, L.colorBarTicks.labels.map(labelInk).reduce(0, +))
+    }
+
+    /// Ink pixels of a label at scale 1, counted from the font art.
+    func labelInk(_ s: String) -> Int {
+        s.map { BitmapFont.art[Int($0.asciiValue!) - 32].filter { $0 == "#" }.count }.reduce(0, +)
+    }
+
     func testConfusionMatrixNormalisesRows() {
         let h = Heatmap.confusionMatrix([[3, 1], [0, 0]], labels: ["x", "y"], normalize: true)
         XCTAssertEqual(h.values, [[0.75, 0.25], [0, 0]])
