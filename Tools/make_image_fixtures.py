@@ -392,6 +392,7 @@ def make_convolution_fixtures():
         "sobel-magnitude": magnitude,
         "box": ndi.uniform_filter(gray, size=3, mode="constant"),
         "box5": ndi.uniform_filter(gray, size=5, mode="constant"),
+        "box4": signal.convolve2d(gray, np.full((4, 4), 1 / 16), mode="same"),
         "gaussian": ndi.gaussian_filter(gray, sigma=1.0, mode="constant", truncate=3.0),
         "gaussian1.5": ndi.gaussian_filter(gray, sigma=1.5, mode="constant", truncate=3.0),
         "laplacian": ndi.laplace(gray, mode="constant"),
