@@ -59,7 +59,8 @@ def b64(array):
 
 
 def floats(array):
-    return [float(v) for v in np.asarray(array, dtype=np.float64).ravel()]
+    # 9 significant digits: more than Float32 holds, far fewer bytes than repr(float64).
+    return [float("%.9g" % v) for v in np.asarray(array, dtype=np.float64).ravel()]
 
 
 def astronaut_crop(x, y, w, h):
@@ -285,6 +286,8 @@ def make_bad_fixtures(variants):
         "zero-width.png": (png_with_ihdr(0, 12), "zeroSize", "IHDR width 0"),
         "zero-height.png": (png_with_ihdr(16, 0), "zeroSize", "IHDR height 0"),
         "bomb.png": (png_with_ihdr(50000, 50000), "tooLarge", "IHDR claims 50000x50000 RGB (7.5 GB) in 70 bytes"),
+        "bomb-wide.png": (png_with_ihdr(3000000, 40), "tooLarge",
+                          "IHDR claims 3000000x40, wider than libpng's default 1000000 limit"),
         "truncated.jpg": (jpeg[: len(jpeg) * 6 // 10], "truncated", "cut at 60% inside the scan"),
         "truncated-header.jpg": (jpeg[:sof + 6], "truncated", "cut inside the SOF header"),
         "corrupt-entropy.jpg": (big_jpeg[:scan + 40] + garbage + big_jpeg[scan + 40 + len(garbage):], "corrupt",

@@ -79,6 +79,9 @@ fovea_status fovea_png_read_header(fovea_png_reader *reader, fovea_image_header 
     reader->info = png_create_info_struct(reader->png);
     if (reader->info == NULL) return FOVEA_ERR_NO_MEMORY;
     png_set_read_fn(reader->png, reader, read_from_memory);
+    // libpng's own 1,000,000-pixel side limit would report big images as corrupt; Swift applies the
+    // caller's pixel limit to the header instead, with a message that says so.
+    png_set_user_limits(reader->png, 0x7fffffff, 0x7fffffff);
     png_read_info(reader->png, reader->info);
 
     png_uint_32 width, height;
