@@ -201,6 +201,19 @@ def make_codec_fixtures():
         expected[name] = {"width": upright.width, "height": upright.height, "channels": int(pixels.shape[2]),
                           "bitDepth": 8, "pixels": b64(pixels)}
 
+    # Junk between the tables and the frame header: libjpeg warns "extraneous bytes before marker",
+    # Pillow ignores it, and so must Fovea (the pixels are intact).
+    with open(os.path.join(CODEC, "jpeg-baseline.jpg"), "rb") as f:
+        clean = f.read()
+    sof = sof_offset(clean)
+    name = "jpeg-extraneous-bytes.jpg"
+    with open(os.path.join(CODEC, name), "wb") as f:
+        f.write(clean[:sof] + b"\x00junk\x01\x02" + clean[sof:])
+    upright = Image.open(os.path.join(CODEC, name))
+    pixels = np.array(upright).reshape(upright.height, upright.width, -1)
+    expected[name] = {"width": upright.width, "height": upright.height, "channels": int(pixels.shape[2]),
+                      "bitDepth": 8, "pixels": b64(pixels)}
+
     expected["_about"] = {
         "pillow": PIL.__version__, "pillow_libjpeg_turbo": features.version("libjpeg_turbo"),
         "note": "pixels are base64 of row-major interleaved uint8, decoded by Pillow; 16-bit PNG samples "
@@ -283,6 +296,8 @@ def make_bad_fixtures(variants):
                         "corrupt", "IDAT data intact, its CRC damaged"),
         "bad-zlib.png": (corrupt_zlib_png, "corrupt", "IDAT zlib stream damaged, CRC recomputed"),
         "bad-ihdr.png": (png_with_ihdr(16, 12, depth=3), "corrupt", "IHDR bit depth 3 is not a PNG depth"),
+        "short-idat.png": (png_with_ihdr(16, 12, payload=b"\x00" * (1 + 16 * 3) * 6), "corrupt",
+                           "complete zlib stream holding 6 of 12 rows, CRCs valid"),
         "zero-width.png": (png_with_ihdr(0, 12), "zeroSize", "IHDR width 0"),
         "zero-height.png": (png_with_ihdr(16, 0), "zeroSize", "IHDR height 0"),
         "bomb.png": (png_with_ihdr(50000, 50000), "tooLarge", "IHDR claims 50000x50000 RGB (7.5 GB) in 70 bytes"),

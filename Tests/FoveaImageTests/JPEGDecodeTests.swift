@@ -28,6 +28,7 @@ final class JPEGDecodeTests: XCTestCase {
     func testBaseline444() throws { try check("jpeg-baseline-444.jpg") }
     func testProgressive() throws { try check("jpeg-progressive.jpg") }
     func testGrayscale() throws { try check("jpeg-gray.jpg") }
+    func testExtraneousBytesBeforeAMarkerAreHarmless() throws { try check("jpeg-extraneous-bytes.jpg") }
 
     func testEveryExifOrientationMatchesPillowExifTranspose() throws {
         for tag in 1...8 { try check("jpeg-orientation-\(tag).jpg") }
