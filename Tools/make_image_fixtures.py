@@ -17,7 +17,8 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-NEEDED = ["numpy", "scipy", "pillow"]
+# The versions the committed fixtures were made with (Pillow 13 bundles libjpeg-turbo 3.2.0).
+NEEDED = ["numpy==2.4.6", "scipy==1.17.1", "pillow==13.0.0"]
 
 
 def ensure_venv():
@@ -39,6 +40,7 @@ import base64  # noqa: E402
 import io  # noqa: E402
 import json  # noqa: E402
 import struct  # noqa: E402
+import warnings  # noqa: E402
 import zlib  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -47,6 +49,9 @@ import scipy.ndimage as ndi  # noqa: E402
 import scipy.signal as signal  # noqa: E402
 import PIL  # noqa: E402
 from PIL import Image, ImageOps, features  # noqa: E402
+
+# The bad/ fixtures include decompression bombs on purpose; recording Pillow's reaction is enough.
+warnings.simplefilter("ignore", Image.DecompressionBombWarning)
 
 FIXTURES = os.path.join(ROOT, "Tests", "FoveaImageTests", "Fixtures")
 CODEC = os.path.join(FIXTURES, "codec")
