@@ -110,9 +110,7 @@ fovea_status fovea_png_read_header(fovea_png_reader *reader, fovea_image_header 
     reader->header.file_channels = stored;
     reader->header.bit_depth = bit_depth;
     reader->header.out_channels = png_get_channels(reader->png, reader->info);
-    reader->header.color_type = color_type;
     reader->header.interlaced = interlace != PNG_INTERLACE_NONE;
-    reader->header.has_transparency = transparency;
     if (png_get_rowbytes(reader->png, reader->info) != (size_t)width * (size_t)reader->header.out_channels) {
         snprintf(reader->message, sizeof reader->message, "unexpected row layout after expansion to 8 bits");
         return FOVEA_ERR_UNSUPPORTED;
