@@ -48,6 +48,9 @@ final class JSONReaderTests: XCTestCase {
         XCTAssertThrowsError(try COCOResults.load(json: Array(#"[{"image_id": 1.5}]"#.utf8))) { e in
             XCTAssertTrue("\(e)".contains("must be an integer"), "\(e)")
         }
+        XCTAssertThrowsError(try COCOGroundTruth(json: Array(#"{"categories": [], "annotations": []}"#.utf8), name: "gt.json")) { e in
+            XCTAssertEqual("\(e)", #"gt.json: the ground-truth object has no "images" field, which is required"#)
+        }
     }
 
     func testDeepNestingIsAnErrorNotAStackOverflow() {
