@@ -49,6 +49,8 @@ public struct COCOCategoryResult: Sendable, Equatable {
     public var numDet: Int
 }
 
+/// COCOeval for boxes: `init` (checks and filters the inputs) → `evaluate()` → `accumulate()`
+/// → `summarize()` / `perCategory()`, with `precision` and `recall` laid out as pycocotools' arrays.
 public struct COCOEvaluator: Sendable {
     public let params: COCOParams
     /// Image and category ids of the ground truth, ascending (pycocotools' p.imgIds, p.catIds).
