@@ -6,6 +6,14 @@ struct Fovea: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fovea",
         abstract: "Fovea: computer vision in Swift — images, a CNN engine, detection metrics and OCR.",
-        subcommands: [SummaryCommand.self, BenchCommand.self]
+        subcommands: [
+            InfoCommand.self,
+            ConvertCommand.self,
+            FilterCommand.self,
+            EvaluateCommand.self,
+            BenchNMSCommand.self,
+            SummaryCommand.self,
+            BenchCommand.self,
+        ]
     )
 }
