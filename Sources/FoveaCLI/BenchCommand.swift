@@ -27,6 +27,9 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Few timed batches: a quick smoke run, too noisy to quote.")
     var quick = false
 
+    @Flag(help: "Also time each layer's forward and backward pass, the loss and the update (one training batch).")
+    var profile = false
+
     @Option(name: .customLong("model"),
             help: "Architecture to measure; repeat for several (default: textbook-cnn, geron-deep, fovea-emnist).")
     var models: [String] = []
@@ -53,7 +56,16 @@ struct BenchCommand: ParsableCommand {
                 FileHandle.standardError.write(Data((line + "\n").utf8))
             })
         }
-        let report = BenchReport(machine: machine, threads: threadCount, config: config, models: results)
+        var profiles: [String: [StepTiming]]?
+        if profile {
+            profiles = [:]
+            for arch in archs {
+                FileHandle.standardError.write(Data("\(arch.rawValue): profiling a training step layer by layer\n".utf8))
+                profiles?[arch.rawValue] = try Bench.profile(arch, batch: config.trainBatch, iterations: quick ? 2 : 5)
+            }
+        }
+        let report = BenchReport(machine: machine, threads: threadCount, config: config, models: results,
+                                 profiles: profiles)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -70,6 +82,20 @@ struct BenchCommand: ParsableCommand {
                   + pad(String(format: "%.3f / %.3f", r.latencyMilliseconds, r.latencyP90Milliseconds), 20))
         }
         print("train: batch \(config.trainBatch), \(config.trainBatches) timed batches; infer: batch \(config.inferBatch), \(config.inferBatches) batches; latency: \(config.latencyCalls) calls")
+        for arch in archs {
+            guard let parts = profiles?[arch.rawValue] else { continue }
+            let total = parts.reduce(0) { $0 + $1.forwardMilliseconds + $1.backwardMilliseconds }
+            print("\n\(arch.rawValue): one training step of \(config.trainBatch) images, \(String(format: "%.1f", total)) ms")
+            print("part                    type                  forward ms  backward ms  share")
+            for p in parts {
+                let share = 100 * (p.forwardMilliseconds + p.backwardMilliseconds) / max(total, 1e-9)
+                print(p.part.padding(toLength: 23, withPad: " ", startingAt: 0) + " "
+                      + p.type.padding(toLength: 20, withPad: " ", startingAt: 0)
+                      + pad(String(format: "%.2f", p.forwardMilliseconds), 12)
+                      + pad(String(format: "%.2f", p.backwardMilliseconds), 13)
+                      + pad(String(format: "%.1f%%", share), 7))
+            }
+        }
     }
 
     private func pad(_ s: String, _ width: Int) -> String {

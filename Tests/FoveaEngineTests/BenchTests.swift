@@ -21,6 +21,19 @@ final class BenchTests: XCTestCase {
         XCTAssertLessThanOrEqual(r.latencyMilliseconds, r.latencyP90Milliseconds)
     }
 
+    func testProfileTimesEveryLayerTheLossAndTheUpdate() throws {
+        let parts = try Bench.profile(.lenet5, classes: 10, batch: 8, warmup: 0, iterations: 1)
+        let names = try Architecture.lenet5.make().layers.map(\.name)
+        XCTAssertEqual(parts.map(\.part), names + ["loss", "update"])
+        XCTAssertEqual(parts.first?.type, "Conv2D")
+        XCTAssertTrue(parts.allSatisfy { $0.forwardMilliseconds >= 0 && $0.backwardMilliseconds >= 0 })
+        // Convolutions and the update do real work every step.
+        XCTAssertGreaterThan(parts[0].forwardMilliseconds, 0)
+        XCTAssertGreaterThan(parts.last!.backwardMilliseconds, 0)
+        // The first Conv2D computes no input gradient, yet its weight gradient costs time.
+        XCTAssertGreaterThan(parts[0].backwardMilliseconds, 0)
+    }
+
     func testRefusesAConfigurationWithNothingToTime() {
         var config = tiny
         config.latencyCalls = 0
