@@ -15,7 +15,7 @@ enum Allocator {
     /// which keeps its internal batches under it.
     static let largestHeapBlock: Int32 = 32 << 20
 
-    /// Applied once, when the first model is built.
+    /// Applied once, when the first model or weighted layer is built.
     static let tuned: Bool = {
         #if os(Linux)
         // 32 MiB is the largest mmap threshold glibc accepts; larger values are refused.
