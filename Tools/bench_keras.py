@@ -50,7 +50,9 @@ def keras_results(names, threads, config):
     for name in names:
         keras.backend.clear_session()
         model = builders[name]()
+        # Keras' defaults, as a user gets them (on CPU with TensorFlow: no XLA).
         model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy")
+        jit = model.jit_compile
         shape = tuple(model.input_shape[1:])
         classes = model.output_shape[-1]
         tb, ib = config["train_batch"], config["infer_batch"]
@@ -94,7 +96,7 @@ def keras_results(names, threads, config):
             "latency_ms": median_ms(compiled, config["latency_calls"]),
             "latency_eager_ms": median_ms(lambda v: model(v, training=False), config["latency_calls"]),
         }
-    return results, {"tensorflow": tf.__version__, "keras": keras.__version__, "load_average": load}
+    return results, {"tensorflow": tf.__version__, "keras": keras.__version__, "load_average": load, "jit_compile": jit}
 
 
 def main():
@@ -123,7 +125,8 @@ def main():
 
     machine = fovea["machine"]
     print(f"CPU: {machine['cpu']}, {machine['cores']} cores; threads: Fovea {fovea['threads']}, "
-          f"Keras {args.threads}; TensorFlow {versions['tensorflow']}, Keras {versions['keras']}; "
+          f"Keras {args.threads}; TensorFlow {versions['tensorflow']}, Keras {versions['keras']} "
+          f"(jit_compile={versions['jit_compile']}); "
           f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '-')}, "
           f"OPENBLAS_L2_SIZE={os.environ.get('OPENBLAS_L2_SIZE', '-')}")
     print(f"1-min load average: {machine.get('load_average', float('nan')):.2f} before Fovea, "
