@@ -12,12 +12,41 @@ Usage:  python3 Tools/keras_reference.py            # JSON on stdout
         python3 Tools/keras_reference.py --keras-model-file
             # a small Keras model saved as a Fovea model file, with inputs and
             # Keras' predictions (ModelFileTests.testLoadsAModelSavedFromKeras)
-Needs tensorflow (e.g. FOVEA_PEER_VENV=/work/peer-venv: $FOVEA_PEER_VENV/bin/python).
+Needs tensorflow-cpu, numpy and safetensors: run with any Python; without them it
+re-runs itself in the venv $FOVEA_PEER_VENV (default .venv-peer in the repository),
+creating the venv and installing them there if needed.
 """
 import json
 import os
+import subprocess
 import sys
 
+PACKAGES = ["tensorflow-cpu", "numpy", "safetensors"]
+
+
+def ensure_packages():
+    try:
+        import numpy, safetensors, tensorflow  # noqa: F401
+        return
+    except ImportError:
+        pass
+    attempts = int(os.environ.get("FOVEA_REFERENCE_REEXEC", "0"))
+    if attempts >= 2:
+        sys.exit(f"{sys.executable} still cannot import {', '.join(PACKAGES)}; install them by hand")
+    os.environ["FOVEA_REFERENCE_REEXEC"] = str(attempts + 1)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    venv = os.environ.get("FOVEA_PEER_VENV") or os.path.join(root, ".venv-peer")
+    python = os.path.join(venv, "bin", "python")
+    if os.path.realpath(sys.prefix) == os.path.realpath(venv):
+        print(f"installing {' '.join(PACKAGES)} into {venv}", file=sys.stderr)
+        subprocess.check_call([python, "-m", "pip", "install", "--quiet", *PACKAGES])
+    elif not os.path.exists(python):
+        print(f"creating {venv}", file=sys.stderr)
+        subprocess.check_call([sys.executable, "-m", "venv", venv])
+    os.execv(python, [python] + sys.argv)
+
+
+ensure_packages()
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras  # noqa: E402
 from keras import layers  # noqa: E402
