@@ -34,7 +34,9 @@ public protocol Layer: AnyObject {
     /// Computes the output and keeps what `backward` needs.
     func forward(_ input: Tensor, training: Bool) -> Tensor
     /// Given dLoss/dOutput for the last `forward`, adds dLoss/dParameter into
-    /// each parameter's `grad` and returns dLoss/dInput.
+    /// each parameter's `grad` and returns dLoss/dInput. The layer may use
+    /// `gradOutput`'s buffer as scratch (and may return it): pass a tensor you
+    /// no longer need.
     func backward(_ gradOutput: Tensor) -> Tensor
     /// Weights first, then state (moving statistics), in Keras order.
     var parameters: [Parameter] { get }

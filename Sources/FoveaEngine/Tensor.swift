@@ -25,6 +25,17 @@ public final class Tensor: @unchecked Sendable, CustomStringConvertible {
         self.data = data
     }
 
+    /// A tensor whose values are left for the caller to write (no zero fill:
+    /// layers overwrite their outputs completely).
+    init(uninitializedShape shape: [Int]) {
+        let n = shape.reduce(1, *)
+        self.shape = shape
+        self.data = [Float](unsafeUninitializedCapacity: n) { _, count in count = n }
+    }
+
+    /// Number of items along the first (batch) axis.
+    public var batchCount: Int { shape.first ?? 1 }
+
     /// Same values, new shape (a copy of the buffer; Swift arrays are copy-on-write,
     /// so this is free until one side is written).
     public func reshaped(_ newShape: [Int]) -> Tensor {

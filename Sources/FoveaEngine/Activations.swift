@@ -1,0 +1,147 @@
+// Activation functions (ReLU, sigmoid, tanh, softmax): the fused forward
+// used by Conv2D and Dense (bias + activation in one pass), the backward from
+// the layer's output, and the standalone ActivationLayer.
+
+import Foundation
+
+public enum Activation: String, Sendable, CaseIterable {
+    case linear, relu, sigmoid, tanh, softmax
+
+    /// Parses a Keras activation name ("relu", "softmax", …).
+    public init(kerasName: String) throws {
+        guard let a = Activation(rawValue: kerasName) else {
+            throw EngineError.invalidArgument(
+                "unknown activation '\(kerasName)', expected one of \(Activation.allCases.map(\.rawValue))")
+        }
+        self = a
+    }
+}
+
+/// A layer whose output passes through an activation. When the loss already
+/// returns dLoss/dLogits (softmax fused with cross-entropy), the model sets
+/// `fusedSoftmaxGradient` so that backward skips the softmax Jacobian.
+public protocol ActivatedLayer: Layer {
+    var activation: Activation { get }
+    var fusedSoftmaxGradient: Bool { get set }
+}
+
+extension Activation {
+    /// y = act(x + bias) in place over `rows` rows of `width` values; softmax
+    /// works along each row (the last axis, as Keras).
+    func applyInPlace(_ p: UnsafeMutablePointer<Float>, rows: Int, width: Int,
+                      bias: UnsafePointer<Float>?) {
+        let act = self
+        parallelFor(rows, costPerItem: width * (act == .linear || act == .relu ? 1 : 8)) { range in
+            for r in range {
+                let row = p + r * width
+                if let bias {
+                    for j in 0..<width { row[j] += bias[j] }
+                }
+                act.applyRow(row, width)
+            }
+        }
+    }
+
+    @inline(__always)
+    private func applyRow(_ row: UnsafeMutablePointer<Float>, _ width: Int) {
+        switch self {
+        case .linear:
+            break
+        case .relu:
+            for j in 0..<width { row[j] = Swift.max(row[j], 0) }
+        case .sigmoid:
+            for j in 0..<width {
+                let x = row[j]
+                // Two branches keep exp from overflowing for large |x|.
+                if x >= 0 {
+                    row[j] = 1 / (1 + Foundation.exp(-x))
+                } else {
+                    let e = Foundation.exp(x)
+                    row[j] = e / (1 + e)
+                }
+            }
+        case .tanh:
+            for j in 0..<width { row[j] = Foundation.tanh(row[j]) }
+        case .softmax:
+            var m = -Float.infinity
+            for j in 0..<width { m = Swift.max(m, row[j]) }
+            var s: Float = 0
+            for j in 0..<width {
+                let e = Foundation.exp(row[j] - m)
+                row[j] = e
+                s += e
+            }
+            let inv = 1 / s
+            for j in 0..<width { row[j] *= inv }
+        }
+    }
+
+    /// Turns dLoss/dOutput into dLoss/dPreactivation in place, from the
+    /// activation's output y. `fusedSoftmax` passes the gradient through.
+    func backwardInPlace(output y: UnsafePointer<Float>, grad g: UnsafeMutablePointer<Float>,
+                         rows: Int, width: Int, fusedSoftmax: Bool) {
+        if self == .linear || (self == .softmax && fusedSoftmax) { return }
+        let act = self
+        parallelFor(rows, costPerItem: width * 2) { range in
+            for r in range {
+                let yr = y + r * width
+                let gr = g + r * width
+                switch act {
+                case .linear:
+                    break
+                case .relu:
+                    for j in 0..<width { gr[j] = yr[j] > 0 ? gr[j] : 0 }
+                case .sigmoid:
+                    for j in 0..<width { gr[j] *= yr[j] * (1 - yr[j]) }
+                case .tanh:
+                    for j in 0..<width { gr[j] *= 1 - yr[j] * yr[j] }
+                case .softmax:
+                    var dot: Float = 0
+                    for j in 0..<width { dot += gr[j] * yr[j] }
+                    for j in 0..<width { gr[j] = yr[j] * (gr[j] - dot) }
+                }
+            }
+        }
+    }
+}
+
+/// Keras `Activation` layer: applies an activation to its input.
+public final class ActivationLayer: ActivatedLayer {
+    public var name: String
+    public var trainable = true
+    public var typeName: String { "Activation" }
+    public let activation: Activation
+    public var fusedSoftmaxGradient = false
+    public var parameters: [Parameter] { [] }
+    private var output: Tensor?
+
+    public init(_ activation: Activation, name: String? = nil) {
+        self.activation = activation
+        self.name = name ?? ""
+    }
+
+    public func build(inputShape: [Int]) throws -> [Int] { inputShape }
+
+    public func forward(_ input: Tensor, training: Bool) -> Tensor {
+        let out = input.copy()
+        let width = input.shape.last ?? 1
+        out.data.withUnsafeMutableBufferPointer { p in
+            activation.applyInPlace(p.baseAddress!, rows: p.count / Swift.max(width, 1), width: width, bias: nil)
+        }
+        output = out
+        return out
+    }
+
+    public func backward(_ gradOutput: Tensor) -> Tensor {
+        guard let output else { preconditionFailure("\(name): backward before forward") }
+        let width = output.shape.last ?? 1
+        output.data.withUnsafeBufferPointer { y in
+            gradOutput.data.withUnsafeMutableBufferPointer { g in
+                activation.backwardInPlace(output: y.baseAddress!, grad: g.baseAddress!,
+                                           rows: g.count / Swift.max(width, 1), width: width,
+                                           fusedSoftmax: fusedSoftmaxGradient)
+            }
+        }
+        return gradOutput
+    }
+}

@@ -1,0 +1,181 @@
+// Optimizers with Keras's update rules: SGD (momentum, Nesterov), Adam and
+// RMSprop, each with a learning-rate schedule and Keras-style decoupled
+// weight decay (w -= lr · weightDecay · w before the update). State
+// parameters (BatchNormalization moving statistics) are never updated.
+
+import Foundation
+
+public protocol Optimizer: AnyObject {
+    /// Applies one update to each parameter from its `grad`.
+    func step(_ params: [Parameter])
+    /// Number of updates applied so far.
+    var iterations: Int { get }
+    /// The rate the next update will use.
+    var currentLearningRate: Float { get }
+}
+
+/// Per-parameter slots (momentum, moments) keyed by the parameter's
+/// identity; each slot keeps its parameter alive so an identifier is never reused.
+struct OptimizerSlots {
+    private struct Slot {
+        let owner: Parameter
+        var values: [Float]
+    }
+    private var slots: [ObjectIdentifier: Slot] = [:]
+
+    /// `count` is passed in: the caller holds the parameter's buffer open.
+    mutating func with<R>(_ p: Parameter, count: Int, _ body: (UnsafeMutableBufferPointer<Float>) -> R) -> R {
+        let key = ObjectIdentifier(p)
+        if slots[key] == nil { slots[key] = Slot(owner: p, values: [Float](repeating: 0, count: count)) }
+        return slots[key]!.values.withUnsafeMutableBufferPointer { body($0) }
+    }
+}
+
+/// Applies `update(value, grad, count)` to every non-state parameter after
+/// weight decay.
+private func forEachTrainable(_ params: [Parameter], lr: Float, weightDecay: Float,
+                              _ update: (Parameter, UnsafeMutablePointer<Float>, UnsafePointer<Float>, Int) -> Void) {
+    for p in params where !p.isState {
+        p.value.data.withUnsafeMutableBufferPointer { w in
+            p.grad.data.withUnsafeBufferPointer { g in
+                if weightDecay != 0 {
+                    let f = 1 - lr * weightDecay
+                    for i in 0..<w.count { w[i] *= f }
+                }
+                update(p, w.baseAddress!, g.baseAddress!, w.count)
+            }
+        }
+    }
+}
+
+/// Keras SGD: v = momentum·v - lr·g; w += v, or with Nesterov w += momentum·v - lr·g.
+public final class SGD: Optimizer {
+    public var learningRate: Float
+    public let momentum: Float
+    public let nesterov: Bool
+    public let weightDecay: Float
+    public var schedule: LearningRateSchedule
+    public private(set) var iterations = 0
+    private var velocity = OptimizerSlots()
+
+    public init(learningRate: Float = 0.01, momentum: Float = 0, nesterov: Bool = false,
+                weightDecay: Float = 0, schedule: LearningRateSchedule = .constant) {
+        self.learningRate = learningRate
+        self.momentum = momentum
+        self.nesterov = nesterov
+        self.weightDecay = weightDecay
+        self.schedule = schedule
+    }
+
+    public var currentLearningRate: Float { schedule.rate(base: learningRate, step: iterations) }
+
+    public func step(_ params: [Parameter]) {
+        let lr = currentLearningRate
+        let (mu, nesterov) = (momentum, self.nesterov)
+        forEachTrainable(params, lr: lr, weightDecay: weightDecay) { p, w, g, n in
+            if mu == 0 {
+                for i in 0..<n { w[i] -= lr * g[i] }
+                return
+            }
+            velocity.with(p, count: n) { v in
+                for i in 0..<n {
+                    v[i] = mu * v[i] - lr * g[i]
+                    w[i] += nesterov ? mu * v[i] - lr * g[i] : v[i]
+                }
+            }
+        }
+        iterations += 1
+    }
+}
+
+/// Keras Adam: m = β1·m + (1-β1)·g; v = β2·v + (1-β2)·g²;
+/// w -= lr·√(1-β2^t)/(1-β1^t) · m / (√v + ε).
+public final class Adam: Optimizer {
+    public var learningRate: Float
+    public let beta1: Float
+    public let beta2: Float
+    public let epsilon: Float
+    public let weightDecay: Float
+    public var schedule: LearningRateSchedule
+    public private(set) var iterations = 0
+    private var m = OptimizerSlots()
+    private var v = OptimizerSlots()
+
+    public init(learningRate: Float = 0.001, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-7,
+                weightDecay: Float = 0, schedule: LearningRateSchedule = .constant) {
+        self.learningRate = learningRate
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        self.weightDecay = weightDecay
+        self.schedule = schedule
+    }
+
+    public var currentLearningRate: Float { schedule.rate(base: learningRate, step: iterations) }
+
+    public func step(_ params: [Parameter]) {
+        let lr = currentLearningRate
+        let t = Float(iterations + 1)
+        let alpha = lr * (1 - Foundation.pow(beta2, t)).squareRoot() / (1 - Foundation.pow(beta1, t))
+        let (b1, b2, eps) = (beta1, beta2, epsilon)
+        forEachTrainable(params, lr: lr, weightDecay: weightDecay) { p, w, g, n in
+            m.with(p, count: n) { mb in
+                v.with(p, count: n) { vb in
+                    for i in 0..<n {
+                        mb[i] = b1 * mb[i] + (1 - b1) * g[i]
+                        vb[i] = b2 * vb[i] + (1 - b2) * g[i] * g[i]
+                        w[i] -= alpha * mb[i] / (vb[i].squareRoot() + eps)
+                    }
+                }
+            }
+        }
+        iterations += 1
+    }
+}
+
+/// Keras RMSprop: v = ρ·v + (1-ρ)·g²; with momentum μ > 0, m = μ·m + lr·g/√(v+ε)
+/// and w -= m, else w -= lr·g/√(v + ε).
+public final class RMSprop: Optimizer {
+    public var learningRate: Float
+    public let rho: Float
+    public let momentum: Float
+    public let epsilon: Float
+    public let weightDecay: Float
+    public var schedule: LearningRateSchedule
+    public private(set) var iterations = 0
+    private var velocity = OptimizerSlots()
+    private var moment = OptimizerSlots()
+
+    public init(learningRate: Float = 0.001, rho: Float = 0.9, momentum: Float = 0, epsilon: Float = 1e-7,
+                weightDecay: Float = 0, schedule: LearningRateSchedule = .constant) {
+        self.learningRate = learningRate
+        self.rho = rho
+        self.momentum = momentum
+        self.epsilon = epsilon
+        self.weightDecay = weightDecay
+        self.schedule = schedule
+    }
+
+    public var currentLearningRate: Float { schedule.rate(base: learningRate, step: iterations) }
+
+    public func step(_ params: [Parameter]) {
+        let lr = currentLearningRate
+        let (rho, mu, eps) = (self.rho, momentum, epsilon)
+        forEachTrainable(params, lr: lr, weightDecay: weightDecay) { p, w, g, n in
+            velocity.with(p, count: n) { vb in
+                for i in 0..<n { vb[i] = rho * vb[i] + (1 - rho) * g[i] * g[i] }
+                if mu > 0 {
+                    moment.with(p, count: n) { mb in
+                        for i in 0..<n {
+                            mb[i] = mu * mb[i] + lr * g[i] / (vb[i] + eps).squareRoot()
+                            w[i] -= mb[i]
+                        }
+                    }
+                } else {
+                    for i in 0..<n { w[i] -= lr * g[i] / (vb[i] + eps).squareRoot() }
+                }
+            }
+        }
+        iterations += 1
+    }
+}

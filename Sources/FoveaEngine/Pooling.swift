@@ -1,0 +1,304 @@
+// Pooling layers over NHWC batches: MaxPooling2D and AveragePooling2D
+// (pool size, stride, 'valid'/'same' padding as TensorFlow; 'same' average
+// pooling divides by the number of real, non-padded cells) and
+// GlobalAveragePooling2D.
+
+/// Window placement shared by the two windowed pooling layers.
+struct PoolGeometry {
+    var inH = 0, inW = 0, c = 0, outH = 0, outW = 0, padTop = 0, padLeft = 0
+    var pool = (0, 0), stride = (0, 0)
+
+    init() {}
+
+    init(inputShape: [Int], pool: Int, stride: Int, padding: Padding, layer: String, type: String) throws {
+        guard inputShape.count == 3 else {
+            throw EngineError.shapeMismatch("\(layer) (\(type)) needs input (height, width, channels), got \(inputShape)")
+        }
+        guard pool > 0, stride > 0 else {
+            throw EngineError.invalidArgument("\(layer) (\(type)): pool size and strides must be positive")
+        }
+        inH = inputShape[0]; inW = inputShape[1]; c = inputShape[2]
+        (outH, padTop) = try windowGeometry(size: inH, window: pool, stride: stride, padding: padding, layer: layer)
+        (outW, padLeft) = try windowGeometry(size: inW, window: pool, stride: stride, padding: padding, layer: layer)
+        self.pool = (pool, pool)
+        self.stride = (stride, stride)
+    }
+
+    var outputShape: [Int] { [outH, outW, c] }
+
+    /// The input rows and columns covered by output cell (oy, ox), clipped to the image.
+    @inline(__always)
+    func window(_ oy: Int, _ ox: Int) -> (ys: Range<Int>, xs: Range<Int>) {
+        let y0 = oy * stride.0 - padTop, x0 = ox * stride.1 - padLeft
+        return (max(y0, 0)..<min(y0 + pool.0, inH), max(x0, 0)..<min(x0 + pool.1, inW))
+    }
+}
+
+public final class MaxPooling2D: Layer {
+    public var name: String
+    public var trainable = true
+    public var typeName: String { "MaxPooling2D" }
+    public let poolSize: Int
+    public let strides: Int
+    public let padding: Padding
+    public var parameters: [Parameter] { [] }
+    private var geometry = PoolGeometry()
+    private var input: Tensor?
+    private var output: Tensor?
+
+    public init(poolSize: Int = 2, strides: Int? = nil, padding: Padding = .valid, name: String? = nil) {
+        self.poolSize = poolSize
+        self.strides = strides ?? poolSize
+        self.padding = padding
+        self.name = name ?? ""
+    }
+
+    public func build(inputShape: [Int]) throws -> [Int] {
+        geometry = try PoolGeometry(inputShape: inputShape, pool: poolSize, stride: strides,
+                                    padding: padding, layer: name, type: typeName)
+        return geometry.outputShape
+    }
+
+    // Forward keeps no argmax: a branch-free max over channels vectorises,
+    // and backward finds the winner again by comparing input to output.
+    public func forward(_ input: Tensor, training: Bool) -> Tensor {
+        let g = geometry
+        let n = input.batchCount
+        let outPerImage = g.outH * g.outW * g.c
+        let inPerImage = g.inH * g.inW * g.c
+        let out = Tensor(uninitializedShape: [n] + g.outputShape)
+        input.data.withUnsafeBufferPointer { xb in
+            out.data.withUnsafeMutableBufferPointer { yb in
+                let x = xb.baseAddress!, y = yb.baseAddress!
+                parallelFor(n, costPerItem: inPerImage) { range in
+                    for i in range {
+                        let src = x + i * inPerImage
+                        var dst = y + i * outPerImage
+                        for oy in 0..<g.outH {
+                            for ox in 0..<g.outW {
+                                let (ys, xs) = g.window(oy, ox)
+                                dst.update(from: src + (ys.lowerBound * g.inW + xs.lowerBound) * g.c, count: g.c)
+                                for yy in ys {
+                                    for xx in xs {
+                                        let row = src + (yy * g.inW + xx) * g.c
+                                        for ch in 0..<g.c { dst[ch] = Swift.max(dst[ch], row[ch]) }
+                                    }
+                                }
+                                dst += g.c
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        self.input = input
+        self.output = out
+        return out
+    }
+
+    /// Routes each output gradient to the first input in its window (in
+    /// row-major order) that equals the window's maximum.
+    public func backward(_ gradOutput: Tensor) -> Tensor {
+        guard let input, let output else { preconditionFailure("\(name): backward before forward") }
+        let g = geometry
+        let n = gradOutput.batchCount
+        let outPerImage = g.outH * g.outW * g.c
+        let inPerImage = g.inH * g.inW * g.c
+        let dx = Tensor(shape: input.shape)
+        input.data.withUnsafeBufferPointer { xb in
+            output.data.withUnsafeBufferPointer { yb in
+                gradOutput.data.withUnsafeBufferPointer { gb in
+                    dx.data.withUnsafeMutableBufferPointer { db in
+                        let x = xb.baseAddress!, y = yb.baseAddress!, gp = gb.baseAddress!, d = db.baseAddress!
+                        parallelFor(n, costPerItem: inPerImage) { range in
+                            let pending = UnsafeMutablePointer<Float>.allocate(capacity: g.c)
+                            defer { pending.deallocate() }
+                            for i in range {
+                                let src = x + i * inPerImage
+                                let dImg = d + i * inPerImage
+                                var yRow = y + i * outPerImage
+                                var gRow = gp + i * outPerImage
+                                for oy in 0..<g.outH {
+                                    for ox in 0..<g.outW {
+                                        let (ys, xs) = g.window(oy, ox)
+                                        // pending[ch] holds the gradient until its winner is found.
+                                        for ch in 0..<g.c { pending[ch] = gRow[ch] }
+                                        for yy in ys {
+                                            for xx in xs {
+                                                let off = (yy * g.inW + xx) * g.c
+                                                let row = src + off
+                                                let dRow = dImg + off
+                                                for ch in 0..<g.c {
+                                                    let hit = row[ch] == yRow[ch]
+                                                    dRow[ch] += hit ? pending[ch] : 0
+                                                    pending[ch] = hit ? 0 : pending[ch]
+                                                }
+                                            }
+                                        }
+                                        yRow += g.c
+                                        gRow += g.c
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return dx
+    }
+}
+
+public final class AveragePooling2D: Layer {
+    public var name: String
+    public var trainable = true
+    public var typeName: String { "AveragePooling2D" }
+    public let poolSize: Int
+    public let strides: Int
+    public let padding: Padding
+    public var parameters: [Parameter] { [] }
+    private var geometry = PoolGeometry()
+    private var inputShape: [Int] = []
+
+    public init(poolSize: Int = 2, strides: Int? = nil, padding: Padding = .valid, name: String? = nil) {
+        self.poolSize = poolSize
+        self.strides = strides ?? poolSize
+        self.padding = padding
+        self.name = name ?? ""
+    }
+
+    public func build(inputShape: [Int]) throws -> [Int] {
+        geometry = try PoolGeometry(inputShape: inputShape, pool: poolSize, stride: strides,
+                                    padding: padding, layer: name, type: typeName)
+        return geometry.outputShape
+    }
+
+    public func forward(_ input: Tensor, training: Bool) -> Tensor {
+        let g = geometry
+        let n = input.batchCount
+        let outPerImage = g.outH * g.outW * g.c
+        let inPerImage = g.inH * g.inW * g.c
+        let out = Tensor(shape: [n] + g.outputShape)
+        input.data.withUnsafeBufferPointer { xb in
+            out.data.withUnsafeMutableBufferPointer { yb in
+                let x = xb.baseAddress!, y = yb.baseAddress!
+                parallelFor(n, costPerItem: inPerImage) { range in
+                    for i in range {
+                        let src = x + i * inPerImage
+                        var dst = y + i * outPerImage
+                        for oy in 0..<g.outH {
+                            for ox in 0..<g.outW {
+                                let (ys, xs) = g.window(oy, ox)
+                                for yy in ys {
+                                    for xx in xs {
+                                        let row = src + (yy * g.inW + xx) * g.c
+                                        for ch in 0..<g.c { dst[ch] += row[ch] }
+                                    }
+                                }
+                                let inv = 1 / Float(ys.count * xs.count)
+                                for ch in 0..<g.c { dst[ch] *= inv }
+                                dst += g.c
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        inputShape = input.shape
+        return out
+    }
+
+    public func backward(_ gradOutput: Tensor) -> Tensor {
+        let g = geometry
+        let n = gradOutput.batchCount
+        let outPerImage = g.outH * g.outW * g.c
+        let inPerImage = g.inH * g.inW * g.c
+        let dx = Tensor(shape: inputShape)
+        gradOutput.data.withUnsafeBufferPointer { gb in
+            dx.data.withUnsafeMutableBufferPointer { db in
+                let gp = gb.baseAddress!, d = db.baseAddress!
+                parallelFor(n, costPerItem: inPerImage) { range in
+                    for i in range {
+                        let dImg = d + i * inPerImage
+                        var gRow = gp + i * outPerImage
+                        for oy in 0..<g.outH {
+                            for ox in 0..<g.outW {
+                                let (ys, xs) = g.window(oy, ox)
+                                let inv = 1 / Float(ys.count * xs.count)
+                                for yy in ys {
+                                    for xx in xs {
+                                        let row = dImg + (yy * g.inW + xx) * g.c
+                                        for ch in 0..<g.c { row[ch] += gRow[ch] * inv }
+                                    }
+                                }
+                                gRow += g.c
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return dx
+    }
+}
+
+public final class GlobalAveragePooling2D: Layer {
+    public var name: String
+    public var trainable = true
+    public var typeName: String { "GlobalAveragePooling2D" }
+    public var parameters: [Parameter] { [] }
+    private var inputShape: [Int] = []
+
+    public init(name: String? = nil) { self.name = name ?? "" }
+
+    public func build(inputShape: [Int]) throws -> [Int] {
+        guard inputShape.count == 3 else {
+            throw EngineError.shapeMismatch("\(name) (GlobalAveragePooling2D) needs input (height, width, channels), got \(inputShape)")
+        }
+        return [inputShape[2]]
+    }
+
+    public func forward(_ input: Tensor, training: Bool) -> Tensor {
+        let n = input.batchCount
+        let c = input.shape[3], cells = input.shape[1] * input.shape[2]
+        let out = Tensor(shape: [n, c])
+        let inv = 1 / Float(cells)
+        input.data.withUnsafeBufferPointer { xb in
+            out.data.withUnsafeMutableBufferPointer { yb in
+                let x = xb.baseAddress!, y = yb.baseAddress!
+                parallelFor(n, costPerItem: cells * c) { range in
+                    for i in range {
+                        let dst = y + i * c
+                        for p in 0..<cells {
+                            let row = x + (i * cells + p) * c
+                            for ch in 0..<c { dst[ch] += row[ch] }
+                        }
+                        for ch in 0..<c { dst[ch] *= inv }
+                    }
+                }
+            }
+        }
+        inputShape = input.shape
+        return out
+    }
+
+    public func backward(_ gradOutput: Tensor) -> Tensor {
+        let n = inputShape[0], c = inputShape[3], cells = inputShape[1] * inputShape[2]
+        let dx = Tensor(uninitializedShape: inputShape)
+        let inv = 1 / Float(cells)
+        gradOutput.data.withUnsafeBufferPointer { gb in
+            dx.data.withUnsafeMutableBufferPointer { db in
+                let gp = gb.baseAddress!, d = db.baseAddress!
+                parallelFor(n, costPerItem: cells * c) { range in
+                    for i in range {
+                        for p in 0..<cells {
+                            let row = d + (i * cells + p) * c
+                            for ch in 0..<c { row[ch] = gp[i * c + ch] * inv }
+                        }
+                    }
+                }
+            }
+        }
+        return dx
+    }
+}

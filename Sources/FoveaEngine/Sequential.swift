@@ -1,0 +1,203 @@
+// Sequential: a stack of layers built for one input shape, with Keras-style
+// default layer names, batched prediction, and one training step
+// (forward, loss, backward, optimizer update).
+
+import Foundation
+
+public final class Sequential {
+    public let name: String
+    /// Shape of one sample (no batch axis).
+    public let inputShape: [Int]
+    public let layers: [Layer]
+    /// Output shape of each layer, without the batch axis.
+    public let outputShapes: [[Int]]
+    public var outputShape: [Int] { outputShapes.last ?? inputShape }
+
+    /// Set by `compile`; used by `fit`, `evaluate` and `trainStep`.
+    public private(set) var optimizer: Optimizer?
+    public private(set) var loss: Loss?
+
+    public init(inputShape: [Int], layers: [Layer], name: String = "sequential") throws {
+        guard !inputShape.isEmpty, inputShape.allSatisfy({ $0 > 0 }) else {
+            throw EngineError.invalidArgument("model input shape must be non-empty and positive, got \(inputShape)")
+        }
+        _ = Allocator.tuned
+        self.name = name
+        self.inputShape = inputShape
+        self.layers = layers
+        Sequential.assignDefaultNames(layers)
+        var shape = inputShape
+        var shapes: [[Int]] = []
+        for layer in layers {
+            shape = try layer.build(inputShape: shape)
+            shapes.append(shape)
+        }
+        outputShapes = shapes
+    }
+
+    /// All parameters, layer by layer, each layer's in Keras order.
+    public var parameters: [Parameter] { layers.flatMap(\.parameters) }
+
+    /// What an optimizer updates: non-state parameters of trainable layers.
+    public var trainableParameters: [Parameter] {
+        layers.filter(\.trainable).flatMap { $0.parameters.filter { !$0.isState } }
+    }
+
+    public func layer(named name: String) -> Layer? {
+        layers.first { $0.name == name }
+    }
+
+    /// Number of values in one sample.
+    var sampleSize: Int { inputShape.reduce(1, *) }
+
+    /// Checks that `x` is a batch of samples of `inputShape` (any shape with
+    /// the same batch size and per-sample count is accepted, e.g. [N, 784]
+    /// for input [28, 28]).
+    public func validate(input x: Tensor) throws {
+        guard x.rank >= 1, x.batchCount > 0, x.count == x.batchCount * sampleSize else {
+            throw EngineError.shapeMismatch(
+                "\(name) expects a batch of samples of shape \(inputShape), got a tensor of shape \(x.shape)")
+        }
+    }
+
+    public func forward(_ x: Tensor, training: Bool = false) -> Tensor {
+        var h = x.shape == [x.batchCount] + inputShape ? x : x.reshaped([x.batchCount] + inputShape)
+        for layer in layers { h = layer.forward(h, training: training) }
+        return h
+    }
+
+    /// Back-propagates dLoss/dOutput through every layer, accumulating
+    /// parameter gradients, and returns dLoss/dInput.
+    public func backward(_ gradOutput: Tensor) -> Tensor {
+        var g = gradOutput
+        for layer in layers.reversed() { g = layer.backward(g) }
+        return g
+    }
+
+    /// Back-propagation for a training step: stops at the first layer with
+    /// parameters to update (earlier layers and its input gradient are not
+    /// needed).
+    func backwardForTraining(_ gradOutput: Tensor) {
+        guard let stop = layers.firstIndex(where: { $0.trainable && $0.parameters.contains { !$0.isState } }) else {
+            return
+        }
+        setComputesInputGradient(layers[stop], false)
+        defer { setComputesInputGradient(layers[stop], true) }
+        var g = gradOutput
+        for layer in layers[stop...].reversed() { g = layer.backward(g) }
+    }
+
+    /// Inference over `x` in batches of `batchSize`.
+    public func predict(_ x: Tensor, batchSize: Int = 32) -> Tensor {
+        let n = x.batchCount
+        let bs = max(1, batchSize)
+        if n <= bs { return forward(x, training: false) }
+        let outSize = outputShape.reduce(1, *)
+        let result = Tensor(uninitializedShape: [n] + outputShape)
+        for start in stride(from: 0, to: n, by: bs) {
+            let b = min(bs, n - start)
+            let xb = sliceBatch(x, start: start, count: b, sampleSize: sampleSize)
+            let yb = forward(xb, training: false)
+            result.data.withUnsafeMutableBufferPointer { r in
+                yb.data.withUnsafeBufferPointer { y in
+                    (r.baseAddress! + start * outSize).update(from: y.baseAddress!, count: b * outSize)
+                }
+            }
+        }
+        return result
+    }
+
+    /// Sets the optimizer and loss used by `fit`, `evaluate` and `trainStep`.
+    /// Cross-entropy on probabilities needs a final softmax, whose gradient
+    /// it fuses.
+    public func compile(optimizer: Optimizer, loss: Loss) throws {
+        if loss.gradientIsForLogits {
+            guard let last = layers.last as? ActivatedLayer, last.activation == .softmax else {
+                throw EngineError.invalidArgument(
+                    "\(name): SoftmaxCrossEntropy on probabilities needs a final layer with softmax activation; "
+                    + "end the model with activation .softmax or use SoftmaxCrossEntropy(sparse:fromLogits: true)")
+            }
+        }
+        self.optimizer = optimizer
+        self.loss = loss
+    }
+
+    /// One optimisation step on a batch; returns the batch loss and accuracy
+    /// (nil when the loss has no accuracy).
+    @discardableResult
+    public func trainStep(x: Tensor, y: Tensor) throws -> (loss: Float, accuracy: Float?) {
+        guard let optimizer, let loss else {
+            throw EngineError.invalidArgument("\(name): call compile(optimizer:loss:) before training")
+        }
+        let result = computeGradients(x: x, y: y, loss: loss)
+        optimizer.step(trainableParameters)
+        return result
+    }
+
+    /// Zeroes every gradient, then runs forward (training mode), the loss and
+    /// backward, leaving dLoss/dParameter in each trainable parameter's grad.
+    func computeGradients(x: Tensor, y: Tensor, loss: Loss) -> (loss: Float, accuracy: Float?) {
+        for p in parameters { p.grad.fill(0) }
+        let prediction = forward(x, training: true)
+        let (value, grad) = loss.compute(prediction: prediction, target: y)
+        let accuracy = loss.accuracy(prediction: prediction, target: y)
+        let last = layers.last as? ActivatedLayer
+        last?.fusedSoftmaxGradient = loss.gradientIsForLogits
+        defer { last?.fusedSoftmaxGradient = false }
+        backwardForTraining(grad)
+        return (value, accuracy)
+    }
+
+    /// Loss and accuracy on a batch without updating anything.
+    func testStep(x: Tensor, y: Tensor, loss: Loss) -> (loss: Float, accuracy: Float?) {
+        let prediction = forward(x, training: false)
+        return (loss.compute(prediction: prediction, target: y).loss, loss.accuracy(prediction: prediction, target: y))
+    }
+
+    private static func assignDefaultNames(_ layers: [Layer]) {
+        var taken = Set(layers.map(\.name).filter { !$0.isEmpty })
+        var counters: [String: Int] = [:]
+        for layer in layers where layer.name.isEmpty {
+            let base = LayerRegistry.snakeCase(layer.typeName)
+            var candidate: String
+            repeat {
+                let k = counters[base, default: 0]
+                counters[base] = k + 1
+                candidate = k == 0 ? base : "\(base)_\(k)"
+            } while taken.contains(candidate)
+            taken.insert(candidate)
+            layer.name = candidate
+        }
+    }
+}
+
+func setComputesInputGradient(_ layer: Layer, _ value: Bool) {
+    if let conv = layer as? Conv2D { conv.computesInputGradient = value }
+    if let dense = layer as? Dense { dense.computesInputGradient = value }
+}
+
+/// Samples start..<start+count of a batch tensor, as a new tensor.
+func sliceBatch(_ x: Tensor, start: Int, count: Int, sampleSize: Int) -> Tensor {
+    let out = Tensor(uninitializedShape: [count] + x.shape.dropFirst())
+    x.data.withUnsafeBufferPointer { src in
+        out.data.withUnsafeMutableBufferPointer { dst in
+            dst.baseAddress!.update(from: src.baseAddress! + start * sampleSize, count: count * sampleSize)
+        }
+    }
+    return out
+}
+
+/// The samples at `indices` of a batch tensor, in that order.
+func gatherBatch(_ x: Tensor, indices: ArraySlice<Int>) -> Tensor {
+    let n = x.batchCount
+    let sampleSize = x.count / max(n, 1)
+    let out = Tensor(uninitializedShape: [indices.count] + x.shape.dropFirst())
+    x.data.withUnsafeBufferPointer { src in
+        out.data.withUnsafeMutableBufferPointer { dst in
+            for (row, i) in indices.enumerated() {
+                (dst.baseAddress! + row * sampleSize).update(from: src.baseAddress! + i * sampleSize, count: sampleSize)
+            }
+        }
+    }
+    return out
+}

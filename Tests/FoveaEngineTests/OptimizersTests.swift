@@ -1,0 +1,73 @@
+// Optimizers: three updates of a 3-value parameter with fixed gradients,
+// against Keras 3.15.1 (TensorFlow 2.21) run on the same numbers:
+//   v = tf.Variable([1, -2, 0.5]); opt.apply_gradients([(g, v)]) for each g
+// plus hand-computed first steps, frozen layers and state parameters.
+
+import XCTest
+@testable import FoveaEngine
+
+final class OptimizersTests: XCTestCase {
+    private let grads: [[Float]] = [[0.5, -1, 2], [0.1, 0.3, -0.2], [-0.4, 0, 1]]
+
+    private func run(_ opt: Optimizer) -> [[Float]] {
+        let p = Parameter(name: "w", value: Tensor(shape: [3], data: [1, -2, 0.5]))
+        return grads.map { g in
+            p.grad.data = g
+            opt.step([p])
+            return p.value.data
+        }
+    }
+
+    private func assertClose(_ got: [[Float]], _ want: [[Float]], _ label: String,
+                             file: StaticString = #filePath, line: UInt = #line) {
+        for (s, (a, b)) in zip(got, want).enumerated() {
+            for (x, y) in zip(a, b) {
+                XCTAssertEqual(x, y, accuracy: 2e-6, "\(label) step \(s + 1)", file: file, line: line)
+            }
+        }
+    }
+
+    func testSGDMatchesKeras() {
+        // Hand check of step 1 without momentum: w - 0.1·g.
+        XCTAssertEqual(run(SGD(learningRate: 0.1))[0], [0.95, -1.9, 0.3])
+        assertClose(run(SGD(learningRate: 0.1, momentum: 0.9)),
+                    [[0.95, -1.9, 0.3], [0.895, -1.84, 0.14], [0.8855, -1.786, -0.104]], "momentum")
+        assertClose(run(SGD(learningRate: 0.1, momentum: 0.9, nesterov: true)),
+                    [[0.905, -1.81, 0.12], [0.8455, -1.786, -0.004], [0.87695, -1.7374, -0.3236]], "nesterov")
+        assertClose(run(SGD(learningRate: 0.1, weightDecay: 0.1)),
+                    [[0.94, -1.88, 0.295], [0.9206, -1.8912, 0.31205], [0.951394, -1.872288, 0.2089295]], "weight decay")
+    }
+
+    func testAdamMatchesKeras() {
+        // Step 1 by hand: m̂/√v̂ = sign(g), so w moves by lr = 0.01.
+        assertClose(run(Adam(learningRate: 0.01)),
+                    [[0.99, -1.99, 0.49], [0.98196983, -1.9857217, 0.48407364], [0.98103285, -1.9824145, 0.4771251]], "adam")
+        assertClose(run(Adam(learningRate: 0.01, weightDecay: 0.1)),
+                    [[0.989, -1.988, 0.4895], [0.97998083, -1.9817337, 0.48308414], [0.9780639, -1.9764447, 0.4756525]], "adamw")
+    }
+
+    func testRMSpropMatchesKeras() {
+        // Step 1 by hand: v = 0.1·g², update lr·g/√(0.1·g²) = lr·√10·sign(g) = 0.0316228.
+        assertClose(run(RMSprop(learningRate: 0.01)),
+                    [[0.9683773, -1.9683772, 0.46837723], [0.96185404, -1.9779118, 0.4716922], [0.982607, -1.9779118, 0.45639962]], "rmsprop")
+        assertClose(run(RMSprop(learningRate: 0.01, momentum: 0.5)),
+                    [[0.9683773, -1.9683772, 0.46837723], [0.94604266, -1.9621005, 0.4558808], [0.9556283, -1.958962, 0.43434003]], "momentum")
+    }
+
+    func testStateParametersAreNeverUpdated() {
+        let state = Parameter(name: "moving_mean", value: Tensor(shape: [2], data: [1, 2]), isState: true)
+        state.grad.data = [5, 5]
+        for opt: Optimizer in [SGD(learningRate: 1), Adam(), RMSprop()] { opt.step([state]) }
+        XCTAssertEqual(state.value.data, [1, 2])
+    }
+
+    func testScheduleDrivesTheStepSize() {
+        let opt = SGD(learningRate: 1, schedule: .step(every: 2, factor: 0.5))
+        let p = Parameter(name: "w", value: Tensor(shape: [1], data: [0]))
+        p.grad.data = [1]
+        var trace: [Float] = []
+        for _ in 0..<4 { opt.step([p]); trace.append(p.value.data[0]) }
+        XCTAssertEqual(trace, [-1, -2, -2.5, -3])
+        XCTAssertEqual(opt.iterations, 4)
+    }
+}

@@ -1,0 +1,45 @@
+// Pooling layers: gradients against finite differences and 'same' padding
+// semantics (average pooling divides by the count of real cells).
+
+import XCTest
+@testable import FoveaEngine
+
+final class PoolingTests: XCTestCase {
+    func testMaxPoolingGradients() throws {
+        for (pool, stride, padding) in [(2, 2, Padding.valid), (3, 2, .valid), (2, 2, .same), (3, 2, .same), (2, 1, .same)] {
+            try checkLayerGradients(MaxPooling2D(poolSize: pool, strides: stride, padding: padding, name: "p"),
+                                    inputShape: [2, 5, 7, 3], eps: 1e-3, seed: UInt64(pool * 3 + stride))
+        }
+    }
+
+    func testAveragePoolingGradients() throws {
+        for (pool, stride, padding) in [(2, 2, Padding.valid), (3, 2, .valid), (2, 2, .same), (3, 2, .same), (3, 1, .same)] {
+            try checkLayerGradients(AveragePooling2D(poolSize: pool, strides: stride, padding: padding, name: "p"),
+                                    inputShape: [2, 5, 7, 3], seed: UInt64(pool * 3 + stride))
+        }
+    }
+
+    func testGlobalAveragePoolingGradient() throws {
+        try checkLayerGradients(GlobalAveragePooling2D(name: "g"), inputShape: [3, 4, 5, 2])
+    }
+
+    /// 3x3 input, pool 2, stride 2, 'same': output 2x2, padding at the
+    /// bottom/right only. Hand-computed: windows {1,2,4,5}, {3,6}, {7,8}, {9}.
+    func testSamePaddingWindowsByHand() throws {
+        let x = Tensor(shape: [1, 3, 3, 1], data: [1, 2, 3, 4, 5, 6, 7, 8, 9])
+        let avg = AveragePooling2D(poolSize: 2, padding: .same, name: "a")
+        XCTAssertEqual(try avg.build(inputShape: [3, 3, 1]), [2, 2, 1])
+        XCTAssertEqual(avg.forward(x, training: false).data, [3, 4.5, 7.5, 9])
+        let mx = MaxPooling2D(poolSize: 2, padding: .same, name: "m")
+        _ = try mx.build(inputShape: [3, 3, 1])
+        XCTAssertEqual(mx.forward(x, training: false).data, [5, 6, 8, 9])
+    }
+
+    func testMaxPoolingRoutesGradientToOneWinnerOnTies() throws {
+        let x = Tensor(shape: [1, 2, 2, 1], data: [1, 1, 1, 1])
+        let mx = MaxPooling2D(name: "m")
+        _ = try mx.build(inputShape: [2, 2, 1])
+        _ = mx.forward(x, training: true)
+        XCTAssertEqual(mx.backward(Tensor(shape: [1, 1, 1, 1], data: [2])).data, [2, 0, 0, 0])
+    }
+}

@@ -1,0 +1,87 @@
+// Sequential: Keras default names, output shapes, batched prediction, and
+// whole-model gradients (fused softmax cross-entropy) against finite differences.
+
+import XCTest
+@testable import FoveaEngine
+
+final class SequentialTests: XCTestCase {
+    func testKerasDefaultNamesAndShapes() throws {
+        let model = try Sequential(inputShape: [28, 28], layers: [
+            Reshape([28, 28, 1]),
+            Conv2D(filters: 64, kernelSize: 3, activation: .relu),
+            MaxPooling2D(poolSize: 2),
+            Flatten(),
+            Dense(units: 256, activation: .relu),
+            Dense(units: 128, activation: .relu, name: "dense_2"),
+            Dense(units: 47, activation: .softmax),
+        ])
+        XCTAssertEqual(model.layers.map(\.name),
+                       ["reshape", "conv2d", "max_pooling2d", "flatten", "dense", "dense_2", "dense_1"])
+        XCTAssertEqual(model.outputShapes, [[28, 28, 1], [26, 26, 64], [13, 13, 64], [10816], [256], [128], [47]])
+        // Keras's summary count for this model: 640 + 2,769,152 + 32,896 + 6,063.
+        XCTAssertEqual(model.parameters.map(\.value.count).reduce(0, +), 2_808_751)
+        let other = try Sequential(inputShape: [4, 4, 2], layers: [
+            BatchNormalization(), Dropout(rate: 0.1), AveragePooling2D(), Conv2D(filters: 3, kernelSize: 1, name: "conv2d"),
+            Conv2D(filters: 3, kernelSize: 1), GlobalAveragePooling2D(), ActivationLayer(.relu),
+        ])
+        XCTAssertEqual(other.layers.map(\.name), ["batch_normalization", "dropout", "average_pooling2d", "conv2d",
+                                                  "conv2d_1", "global_average_pooling2d", "activation"])
+    }
+
+    func testInvalidArchitectureIsAnError() {
+        XCTAssertThrowsError(try Sequential(inputShape: [3, 3, 1], layers: [Conv2D(filters: 1, kernelSize: 5)]))
+        XCTAssertThrowsError(try Sequential(inputShape: [10], layers: [Conv2D(filters: 1, kernelSize: 1)]))
+    }
+
+    func testPredictInBatchesMatchesOneForward() throws {
+        Engine.seed(3)
+        let model = try Sequential(inputShape: [6, 6, 2], layers: [
+            Conv2D(filters: 3, kernelSize: 3, padding: .same, activation: .relu), MaxPooling2D(),
+            Flatten(), Dense(units: 4, activation: .softmax),
+        ])
+        let x = randomTensor([10, 6, 6, 2], seed: 1)
+        let whole = model.forward(x, training: false)
+        let batched = model.predict(x, batchSize: 3)
+        XCTAssertEqual(batched.shape, [10, 4])
+        for (a, b) in zip(whole.data, batched.data) { XCTAssertEqual(a, b, accuracy: 1e-6) }
+        XCTAssertThrowsError(try model.validate(input: Tensor(shape: [2, 6, 6, 3])))
+        XCTAssertNoThrow(try model.validate(input: Tensor(shape: [2, 72])))
+    }
+
+    /// Every parameter gradient of a conv/BN/pool/dropout/dense model with
+    /// the fused softmax cross-entropy, against differences of the loss.
+    func testModelGradientsWithFusedSoftmaxCrossEntropy() throws {
+        Engine.seed(11)
+        let dropout = Dropout(rate: 0.5)
+        let model = try Sequential(inputShape: [6, 6, 2], layers: [
+            // No bias before batch normalization: BN cancels it, so its true gradient is 0.
+            Conv2D(filters: 3, kernelSize: 3, strides: 2, padding: .same, useBias: false),
+            BatchNormalization(),
+            ActivationLayer(.tanh),
+            AveragePooling2D(poolSize: 2, padding: .same),
+            Flatten(),
+            dropout,
+            Dense(units: 5, activation: .sigmoid),
+            Dense(units: 4, activation: .softmax),
+        ])
+        dropout.fixedMask = Tensor(shape: [3, 12], data: (0..<36).map { Float(($0 * 7) % 3 == 0 ? 0 : 1) })
+        let x = randomTensor([3, 6, 6, 2], seed: 2)
+        let y = Tensor(shape: [3], data: [1, 3, 0])
+        let loss = SoftmaxCrossEntropy(sparse: true)
+        try model.compile(optimizer: SGD(), loss: loss)
+        _ = model.computeGradients(x: x, y: y, loss: loss)
+        for p in model.trainableParameters {
+            let analytic = p.grad.data.map(Double.init)
+            let numeric = numericGradient(of: p.value, eps: 1e-2) {
+                Double(loss.compute(prediction: model.forward(x, training: true), target: y).loss)
+            }
+            XCTAssertLessThan(relativeError(analytic, numeric), 1e-2, p.name)
+        }
+    }
+
+    func testCompileRejectsCrossEntropyWithoutSoftmax() throws {
+        let model = try Sequential(inputShape: [3], layers: [Dense(units: 2)])
+        XCTAssertThrowsError(try model.compile(optimizer: SGD(), loss: SoftmaxCrossEntropy(sparse: true)))
+        XCTAssertNoThrow(try model.compile(optimizer: SGD(), loss: SoftmaxCrossEntropy(sparse: true, fromLogits: true)))
+    }
+}
