@@ -61,7 +61,10 @@ public final class Augmenter {
 
     /// Warps every image of an NHWC batch in place.
     public func augment(_ batch: inout Tensor) {
-        let batchSeed = SplitMix64.mix(seed &+ SplitMix64.mix(batches &+ 0x9E37_79B9))
+        // Each batch, and each image in it, draws from its own stream, so the
+        // result does not depend on how the batch is split across threads.
+        var seeds = SplitMix64(seed: seed ^ (batches &* 0xA24B_AED4_963E_E407))
+        let batchSeed = seeds.next()
         batches += 1
         let shape = batch.shape
         precondition(shape.count == 4, "augmentation expects an NHWC batch, got shape \(shape)")
@@ -155,31 +158,5 @@ public final class Augmenter {
             }
         }
         return field
-    }
-}
-
-/// SplitMix64 (Steele, Lea & Flood 2014): a tiny, well-mixed generator, so
-/// each image draws from its own stream derived from the batch seed.
-struct SplitMix64 {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    static func mix(_ value: UInt64) -> UInt64 {
-        var z = value &+ 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func next() -> UInt64 {
-        let out = Self.mix(state)
-        state = state &+ 0x9E37_79B9_7F4A_7C15
-        return out
-    }
-
-    /// Uniform in [low, high].
-    mutating func uniform(_ low: Float, _ high: Float) -> Float {
-        low + (high - low) * Float(next() >> 40) / Float(1 << 24)
     }
 }
