@@ -60,7 +60,12 @@ public struct CharacterNormalizer: Sendable {
     }
 }
 
-/// A grey float plane in 0...1, the working form of the normaliser.
+/// A grey float plane in 0...1, the working form of the normaliser. It does
+/// not use FoveaImage's grayscale() and resized(): the first drops alpha (a
+/// transparent-background PNG would lose its paper), the second is bilinear
+/// without antialiasing, which loses thin strokes when a photo of a character
+/// shrinks tenfold; area averaging with a fractional origin keeps the ink and
+/// centres the frame to sub-pixel accuracy.
 struct Plane {
     var width: Int
     var height: Int
