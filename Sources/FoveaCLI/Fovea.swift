@@ -12,6 +12,8 @@ struct Fovea: ParsableCommand {
             FilterCommand.self,
             EvaluateCommand.self,
             BenchNMSCommand.self,
+            SummaryCommand.self,
+            BenchCommand.self,
         ]
     )
 }
