@@ -110,7 +110,7 @@ struct ClassifyCommand: ParsableCommand {
             do {
                 let predictions = try classifier.classify(Image(contentsOf: path), top: top)
                 entries.append(["file": path, "top": predictions.map {
-                    ["label": $0.label, "class": $0.classIndex, "probability": Double($0.probability)] as [String: Any]
+                    ["label": $0.label, "class": $0.classIndex, "probability": $0.probability] as [String: Any]
                 }])
                 if !json {
                     let text = predictions.map { String(format: "%@ %.3f", $0.label, Double($0.probability)) }
@@ -144,13 +144,14 @@ func printJSONObject(_ object: [String: Any]) {
     func clean(_ value: Any) -> Any {
         switch value {
         case let d as Double: return d.isFinite ? d : NSNull()
-        case let f as Float: return f.isFinite ? Double(f) : NSNull()
+        // A Float's shortest decimal form (0.11, not 0.10999999940395355).
+        case let f as Float: return f.isFinite ? Double("\(f)") ?? Double(f) : NSNull()
         case let a as [Any]: return a.map(clean)
         case let o as [String: Any]: return o.mapValues(clean)
         default: return value
         }
     }
-    guard let data = try? JSONSerialization.data(withJSONObject: clean(object), options: [.prettyPrinted, .sortedKeys]) else {
+    guard let data = try? JSONSerialization.data(withJSONObject: clean(object), options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]) else {
         note("error: the result could not be encoded as JSON")
         return
     }

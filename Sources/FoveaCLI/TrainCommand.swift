@@ -162,8 +162,7 @@ struct TrainClassifierCommand: ParsableCommand {
             var object: [String: Any] = [
                 "model": output, "architecture": arch, "epochs_run": h.epochsRun, "best_epoch": result.bestEpoch,
                 "train_images": result.trainCount, "validation_images": result.validation?.count ?? 0,
-                "loss": h.loss.map(Double.init), "accuracy": h.accuracy.map(Double.init),
-                "val_loss": h.valLoss.map(Double.init), "val_accuracy": h.valAccuracy.map(Double.init),
+                "loss": h.loss, "accuracy": h.accuracy, "val_loss": h.valLoss, "val_accuracy": h.valAccuracy,
                 "plots": plots,
                 "most_confused": confused.map { ["true": mapping.label($0.truth), "predicted": mapping.label($0.predicted),
                                                  "count": $0.count] as [String: Any] },
