@@ -66,6 +66,24 @@ final class ClassifierTrainingTests: XCTestCase {
         XCTAssertGreaterThan(confusion.accuracy, 1.0 / 47)
     }
 
+    func testSameSeedSameRun() throws {
+        let data = try miniSubset(300)
+        var options = ClassifierTrainingOptions()
+        options.architecture = "tiny-cnn"
+        options.epochs = 1
+        options.augmentation = AugmentationOptions(elasticAlpha: 4)
+        func run(seed: UInt64) throws -> [Float] {
+            options.seed = seed
+            let output = FileManager.default.temporaryDirectory.appendingPathComponent("fovea-seed-\(UUID().uuidString).safetensors")
+            defer { try? FileManager.default.removeItem(at: output) }
+            let h = try ClassifierTraining.train(data: data, mapping: .emnistByMerge, options: options, output: output).history
+            return h.loss + h.valLoss
+        }
+        let first = try run(seed: 9)
+        XCTAssertEqual(try run(seed: 9), first)
+        XCTAssertNotEqual(try run(seed: 10), first)
+    }
+
     func testEarlyStoppingEndsAPlateau() throws {
         let data = try miniSubset(200)
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("fovea-es-\(UUID().uuidString).safetensors")
