@@ -94,12 +94,8 @@ struct ClassifyCommand: ParsableCommand {
             let label = mapping.label(c).padding(toLength: 5, withPad: " ", startingAt: 0)
             print(String(format: "%@  %5d  %8.4f", label, confusion.support(c), confusion.accuracy(ofClass: c) ?? 0))
         }
-        let confused = confusion.mostConfused(10)
-        if !confused.isEmpty {
-            print("")
-            print("most confused (true -> predicted: count):")
-            for pair in confused { print("  \(mapping.label(pair.truth)) -> \(mapping.label(pair.predicted)): \(pair.count)") }
-        }
+        print("")
+        printMostConfused(confusion, mapping: mapping)
     }
 
     /// Every picture is reported; an unreadable one gets an error entry and makes the exit status non-zero.
@@ -136,6 +132,14 @@ struct ClassifierCommandError: Error, CustomStringConvertible {
 /// A line on stderr (progress and notes; stdout stays for results).
 func note(_ line: String) {
     FileHandle.standardError.write(Data((line + "\n").utf8))
+}
+
+/// The ten largest off-diagonal cells of a confusion matrix, as a list.
+func printMostConfused(_ confusion: ConfusionMatrix, mapping: LabelMapping) {
+    let pairs = confusion.mostConfused(10)
+    guard !pairs.isEmpty else { return }
+    print("most confused (true -> predicted: count):")
+    for pair in pairs { print("  \(mapping.label(pair.truth)) -> \(mapping.label(pair.predicted)): \(pair.count)") }
 }
 
 /// One JSON object on stdout, keys sorted so output is stable. JSON has no

@@ -81,20 +81,11 @@ struct TrainClassifierCommand: ParsableCommand {
     @Flag(help: "Print the final summary as JSON on stdout.")
     var json = false
 
+    /// The training options themselves (ranges, architecture) are checked by ClassifierTraining.
     func validate() throws {
-        if epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
-        if batchSize < 1 { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
-        if !(learningRate > 0) { throw ValidationError("--learning-rate must be positive, got \(learningRate)") }
-        if !(validationSplit >= 0 && validationSplit < 1) {
-            throw ValidationError("--validation-split must be in [0, 1), got \(validationSplit)")
-        }
-        if let p = earlyStoppingPatience, p < 1 { throw ValidationError("--early-stopping-patience must be at least 1, got \(p)") }
         if let n = limit, n < 1 { throw ValidationError("--limit must be at least 1, got \(n)") }
         if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1, got \(t)") }
         if elastic && !augment { throw ValidationError("--elastic needs --augment") }
-        if !ClassifierTraining.architectureNames.contains(arch) {
-            throw ValidationError("unknown --arch '\(arch)'; expected one of \(ClassifierTraining.architectureNames.joined(separator: ", "))")
-        }
     }
 
     func run() throws {
@@ -103,9 +94,6 @@ struct TrainClassifierCommand: ParsableCommand {
         var data = try EMNISTDataset.load(images: images, labels: labels, transposed: !upright,
                                           classCount: labelMapping.count)
         if let limit, limit < data.count { data = data.subset(Array(0..<limit)) }
-        guard data.images.height == 28 && data.images.width == 28 else {
-            throw ClassifierCommandError("\(images): images are \(data.images.height)x\(data.images.width); the classifiers take 28x28")
-        }
         let outputURL = URL(fileURLWithPath: output)
         try FileManager.default.createDirectory(at: outputURL.deletingLastPathComponent(), withIntermediateDirectories: true)
         if let plotsDir {
@@ -157,8 +145,8 @@ struct TrainClassifierCommand: ParsableCommand {
     private func report(_ result: ClassifierTrainingResult, mapping: LabelMapping, plots: [String]) {
         let h = result.history
         let best = result.bestEpoch - 1
-        let confused = result.confusion?.mostConfused(10) ?? []
         if json {
+            let confused = result.confusion?.mostConfused(10) ?? []
             var object: [String: Any] = [
                 "model": output, "architecture": arch, "epochs_run": h.epochsRun, "best_epoch": result.bestEpoch,
                 "train_images": result.trainCount, "validation_images": result.validation?.count ?? 0,
@@ -175,13 +163,7 @@ struct TrainClassifierCommand: ParsableCommand {
         print("training images: \(result.trainCount), validation images: \(result.validation?.count ?? 0)")
         if h.accuracy.indices.contains(best) { print("train accuracy: \(fmt(h.accuracy[best]))") }
         if let c = result.confusion { print("validation accuracy: \(fmt(Float(c.accuracy))) (\(c.correct)/\(c.total))") }
-        if !confused.isEmpty {
-            print("most confused (true -> predicted: count):")
-            for pair in confused {
-                let t = mapping.label(pair.truth), p = mapping.label(pair.predicted)
-                print("  \(t.padding(toLength: 3, withPad: " ", startingAt: 0)) -> \(p.padding(toLength: 3, withPad: " ", startingAt: 0)) \(pair.count)")
-            }
-        }
+        if let c = result.confusion { printMostConfused(c, mapping: mapping) }
         for p in plots { print("plot: \(p)") }
     }
 }

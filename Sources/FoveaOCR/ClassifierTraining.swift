@@ -82,11 +82,17 @@ public enum ClassifierTraining {
     public static func train(data: EMNISTDataset, mapping: LabelMapping, options: ClassifierTrainingOptions,
                              output: URL, onBatch: ((BatchProgress) -> Void)? = nil,
                              onEpoch: ((EpochResult, Bool) -> Void)? = nil) throws -> ClassifierTrainingResult {
-        guard options.epochs >= 1 else { throw ClassifierTrainingError.badOption("--epochs must be at least 1, got \(options.epochs)") }
-        guard options.batchSize >= 1 else { throw ClassifierTrainingError.badOption("--batch-size must be at least 1, got \(options.batchSize)") }
-        guard options.learningRate > 0 else { throw ClassifierTrainingError.badOption("--learning-rate must be positive, got \(options.learningRate)") }
+        guard options.epochs >= 1 else { throw ClassifierTrainingError.badOption("epochs must be at least 1, got \(options.epochs)") }
+        guard options.batchSize >= 1 else { throw ClassifierTrainingError.badOption("batch size must be at least 1, got \(options.batchSize)") }
+        guard options.learningRate > 0 else { throw ClassifierTrainingError.badOption("learning rate must be positive, got \(options.learningRate)") }
         guard options.validationSplit >= 0 && options.validationSplit < 1 else {
-            throw ClassifierTrainingError.badOption("--validation-split must be in [0, 1), got \(options.validationSplit)")
+            throw ClassifierTrainingError.badOption("validation split must be in [0, 1), got \(options.validationSplit)")
+        }
+        if let patience = options.earlyStoppingPatience, patience < 1 {
+            throw ClassifierTrainingError.badOption("early-stopping patience must be at least 1 epoch, got \(patience)")
+        }
+        guard data.images.height == 28 && data.images.width == 28 else {
+            throw ClassifierTrainingError.badOption("images are \(data.images.height)x\(data.images.width); the classifiers take 28x28")
         }
         if let bad = data.labels.first(where: { $0 >= mapping.count }) {
             throw ClassifierTrainingError.badOption("label \(bad) has no entry in the label mapping (\(mapping.count) classes)")
