@@ -89,6 +89,16 @@ struct TrainClassifierCommand: ParsableCommand {
     }
 
     func run() throws {
+        var options = ClassifierTrainingOptions()
+        options.architecture = arch
+        options.epochs = epochs
+        options.batchSize = batchSize
+        options.learningRate = learningRate
+        options.validationSplit = validationSplit
+        options.earlyStoppingPatience = earlyStoppingPatience
+        options.augmentation = augment ? AugmentationOptions(elasticAlpha: elastic ? 8 : 0) : nil
+        options.seed = seed
+        try options.check()
         if let threads { Engine.setThreads(threads) }
         let labelMapping = try mapping.map { try LabelMapping(contentsOf: $0) } ?? .emnistByMerge
         var data = try EMNISTDataset.load(images: images, labels: labels, transposed: !upright,
@@ -100,18 +110,8 @@ struct TrainClassifierCommand: ParsableCommand {
             try FileManager.default.createDirectory(atPath: plotsDir, withIntermediateDirectories: true)
         }
 
-        var options = ClassifierTrainingOptions()
-        options.architecture = arch
-        options.epochs = epochs
-        options.batchSize = batchSize
-        options.learningRate = learningRate
-        options.validationSplit = validationSplit
-        options.earlyStoppingPatience = earlyStoppingPatience
-        options.augmentation = augment ? AugmentationOptions(elasticAlpha: elastic ? 8 : 0) : nil
-        options.seed = seed
-
         note("training \(arch) on \(data.count) images of \(images) (\(labelMapping.count) classes, "
-                      + "\(Int((validationSplit * 100).rounded()))% held out for validation), \(Engine.threads) threads")
+             + "\(Int((validationSplit * 100).rounded()))% held out for validation), \(Engine.threads) threads")
         let bar = ProgressBar(batchSize: batchSize)
         let result = try ClassifierTraining.train(
             data: data, mapping: labelMapping, options: options, output: outputURL,

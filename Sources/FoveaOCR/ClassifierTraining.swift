@@ -32,6 +32,22 @@ public struct ClassifierTrainingOptions: Sendable {
     public var seed: UInt64 = 42
 
     public init() {}
+
+    /// Throws when an option is out of range or names no known architecture.
+    public func check() throws {
+        guard ClassifierTraining.architectureNames.contains(architecture) else {
+            throw ClassifierTrainingError.unknownArchitecture(architecture)
+        }
+        guard epochs >= 1 else { throw ClassifierTrainingError.badOption("epochs must be at least 1, got \(epochs)") }
+        guard batchSize >= 1 else { throw ClassifierTrainingError.badOption("batch size must be at least 1, got \(batchSize)") }
+        guard learningRate > 0 else { throw ClassifierTrainingError.badOption("learning rate must be positive, got \(learningRate)") }
+        guard validationSplit >= 0 && validationSplit < 1 else {
+            throw ClassifierTrainingError.badOption("validation split must be in [0, 1), got \(validationSplit)")
+        }
+        if let patience = earlyStoppingPatience, patience < 1 {
+            throw ClassifierTrainingError.badOption("early-stopping patience must be at least 1 epoch, got \(patience)")
+        }
+    }
 }
 
 public struct ClassifierTrainingResult {
@@ -82,15 +98,7 @@ public enum ClassifierTraining {
     public static func train(data: EMNISTDataset, mapping: LabelMapping, options: ClassifierTrainingOptions,
                              output: URL, onBatch: ((BatchProgress) -> Void)? = nil,
                              onEpoch: ((EpochResult, Bool) -> Void)? = nil) throws -> ClassifierTrainingResult {
-        guard options.epochs >= 1 else { throw ClassifierTrainingError.badOption("epochs must be at least 1, got \(options.epochs)") }
-        guard options.batchSize >= 1 else { throw ClassifierTrainingError.badOption("batch size must be at least 1, got \(options.batchSize)") }
-        guard options.learningRate > 0 else { throw ClassifierTrainingError.badOption("learning rate must be positive, got \(options.learningRate)") }
-        guard options.validationSplit >= 0 && options.validationSplit < 1 else {
-            throw ClassifierTrainingError.badOption("validation split must be in [0, 1), got \(options.validationSplit)")
-        }
-        if let patience = options.earlyStoppingPatience, patience < 1 {
-            throw ClassifierTrainingError.badOption("early-stopping patience must be at least 1 epoch, got \(patience)")
-        }
+        try options.check()
         guard data.images.height == 28 && data.images.width == 28 else {
             throw ClassifierTrainingError.badOption("images are \(data.images.height)x\(data.images.width); the classifiers take 28x28")
         }
