@@ -43,8 +43,8 @@ struct ClassifyCommand: ParsableCommand {
 
     func validate() throws {
         if (images == nil) != (labels == nil) { throw ValidationError("--images and --labels go together") }
-        if images == nil && pictures.isEmpty {
-            throw ValidationError("give --images and --labels to evaluate, or picture files to classify")
+        if (images == nil) == pictures.isEmpty {
+            throw ValidationError("give either --images and --labels to evaluate, or picture files to classify")
         }
         if top < 1 { throw ValidationError("--top must be at least 1, got \(top)") }
     }
@@ -54,8 +54,7 @@ struct ClassifyCommand: ParsableCommand {
         let classifier = try CharacterClassifier(contentsOf: modelPath)
         if let images, let labels {
             try evaluate(classifier, modelPath: modelPath, images: images, labels: labels)
-        }
-        if !pictures.isEmpty {
+        } else {
             try classifyPictures(classifier)
         }
     }
