@@ -24,7 +24,7 @@ with contextlib.redirect_stdout(io.StringIO()):
     gt = COCO(sys.argv[1])
     with open(sys.argv[2]) as f:
         dets = json.load(f)
-    dt = gt.loadRes(dets) if dets else COCO()
+    dt = gt.loadRes(dets)
     e = COCOeval(gt, dt, "bbox"); e.evaluate(); e.accumulate(); e.summarize()
 print(json.dumps(list(map(float, e.stats))))
 """

@@ -5,7 +5,8 @@ Deterministic by seed. Defaults: 5,000 images, 80 categories, about 40,000 groun
 boxes and 100,000 detections (jittered copies of GT at several IoU levels, duplicates,
 wrong-class and background false positives, a few crowd regions, score ties).
 
-usage: gen_coco_bench.py OUT_DIR [--seed N] [--images N] [--categories N]
+usage: gen_coco_bench.py OUT_DIR [--seed N] [--images N] [--categories N] [--gt-per-image X]
+                           [--detections N] [--crowd-fraction F]
 writes OUT_DIR/gt.json and OUT_DIR/detections.json
 """
 import argparse
@@ -23,6 +24,7 @@ def main():
     ap.add_argument("--categories", type=int, default=80)
     ap.add_argument("--gt-per-image", type=float, default=8.0)
     ap.add_argument("--detections", type=int, default=100_000)
+    ap.add_argument("--crowd-fraction", type=float, default=0.01, help="share of GT marked iscrowd")
     args = ap.parse_args()
     rng = np.random.default_rng(args.seed)
     os.makedirs(args.out_dir, exist_ok=True)
@@ -50,7 +52,7 @@ def main():
             bw, bh = min(bw, img["width"] - 1.0), min(bh, img["height"] - 1.0)
             x = q(rng.uniform(0, img["width"] - bw))
             y = q(rng.uniform(0, img["height"] - bh))
-            crowd = 1 if rng.random() < 0.01 else 0
+            crowd = 1 if rng.random() < args.crowd_fraction else 0
             annotations.append({"id": len(annotations) + 1, "image_id": img["id"],
                                 "category_id": cat_ids[int(rng.integers(len(cat_ids)))],
                                 "bbox": [x, y, bw, bh], "area": bw * bh, "iscrowd": crowd})

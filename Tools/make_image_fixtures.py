@@ -17,7 +17,8 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-NEEDED = ["numpy", "scipy", "pillow"]
+# The versions the committed fixtures were made with (Pillow 13 bundles libjpeg-turbo 3.2.0).
+NEEDED = ["numpy==2.4.6", "scipy==1.17.1", "pillow==13.0.0"]
 
 
 def ensure_venv():
@@ -39,6 +40,7 @@ import base64  # noqa: E402
 import io  # noqa: E402
 import json  # noqa: E402
 import struct  # noqa: E402
+import warnings  # noqa: E402
 import zlib  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -47,6 +49,9 @@ import scipy.ndimage as ndi  # noqa: E402
 import scipy.signal as signal  # noqa: E402
 import PIL  # noqa: E402
 from PIL import Image, ImageOps, features  # noqa: E402
+
+# The bad/ fixtures include decompression bombs on purpose; recording Pillow's reaction is enough.
+warnings.simplefilter("ignore", Image.DecompressionBombWarning)
 
 FIXTURES = os.path.join(ROOT, "Tests", "FoveaImageTests", "Fixtures")
 CODEC = os.path.join(FIXTURES, "codec")
@@ -59,7 +64,8 @@ def b64(array):
 
 
 def floats(array):
-    return [float(v) for v in np.asarray(array, dtype=np.float64).ravel()]
+    # 9 significant digits: more than Float32 holds, far fewer bytes than repr(float64).
+    return [float("%.9g" % v) for v in np.asarray(array, dtype=np.float64).ravel()]
 
 
 def astronaut_crop(x, y, w, h):
@@ -200,6 +206,19 @@ def make_codec_fixtures():
         expected[name] = {"width": upright.width, "height": upright.height, "channels": int(pixels.shape[2]),
                           "bitDepth": 8, "pixels": b64(pixels)}
 
+    # Junk between the tables and the frame header: libjpeg warns "extraneous bytes before marker",
+    # Pillow ignores it, and so must Fovea (the pixels are intact).
+    with open(os.path.join(CODEC, "jpeg-baseline.jpg"), "rb") as f:
+        clean = f.read()
+    sof = sof_offset(clean)
+    name = "jpeg-extraneous-bytes.jpg"
+    with open(os.path.join(CODEC, name), "wb") as f:
+        f.write(clean[:sof] + b"\x00junk\x01\x02" + clean[sof:])
+    upright = Image.open(os.path.join(CODEC, name))
+    pixels = np.array(upright).reshape(upright.height, upright.width, -1)
+    expected[name] = {"width": upright.width, "height": upright.height, "channels": int(pixels.shape[2]),
+                      "bitDepth": 8, "pixels": b64(pixels)}
+
     expected["_about"] = {
         "pillow": PIL.__version__, "pillow_libjpeg_turbo": features.version("libjpeg_turbo"),
         "note": "pixels are base64 of row-major interleaved uint8, decoded by Pillow; 16-bit PNG samples "
@@ -282,9 +301,13 @@ def make_bad_fixtures(variants):
                         "corrupt", "IDAT data intact, its CRC damaged"),
         "bad-zlib.png": (corrupt_zlib_png, "corrupt", "IDAT zlib stream damaged, CRC recomputed"),
         "bad-ihdr.png": (png_with_ihdr(16, 12, depth=3), "corrupt", "IHDR bit depth 3 is not a PNG depth"),
+        "short-idat.png": (png_with_ihdr(16, 12, payload=b"\x00" * (1 + 16 * 3) * 6), "corrupt",
+                           "complete zlib stream holding 6 of 12 rows, CRCs valid"),
         "zero-width.png": (png_with_ihdr(0, 12), "zeroSize", "IHDR width 0"),
         "zero-height.png": (png_with_ihdr(16, 0), "zeroSize", "IHDR height 0"),
         "bomb.png": (png_with_ihdr(50000, 50000), "tooLarge", "IHDR claims 50000x50000 RGB (7.5 GB) in 70 bytes"),
+        "bomb-wide.png": (png_with_ihdr(3000000, 40), "tooLarge",
+                          "IHDR claims 3000000x40, wider than libpng's default 1000000 limit"),
         "truncated.jpg": (jpeg[: len(jpeg) * 6 // 10], "truncated", "cut at 60% inside the scan"),
         "truncated-header.jpg": (jpeg[:sof + 6], "truncated", "cut inside the SOF header"),
         "corrupt-entropy.jpg": (big_jpeg[:scan + 40] + garbage + big_jpeg[scan + 40 + len(garbage):], "corrupt",
@@ -392,6 +415,7 @@ def make_convolution_fixtures():
         "sobel-magnitude": magnitude,
         "box": ndi.uniform_filter(gray, size=3, mode="constant"),
         "box5": ndi.uniform_filter(gray, size=5, mode="constant"),
+        "box4": signal.convolve2d(gray, np.full((4, 4), 1 / 16), mode="same"),
         "gaussian": ndi.gaussian_filter(gray, sigma=1.0, mode="constant", truncate=3.0),
         "gaussian1.5": ndi.gaussian_filter(gray, sigma=1.5, mode="constant", truncate=3.0),
         "laplacian": ndi.laplace(gray, mode="constant"),

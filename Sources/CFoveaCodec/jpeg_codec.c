@@ -112,7 +112,6 @@ fovea_status fovea_jpeg_read_header(fovea_jpeg_reader *reader, fovea_image_heade
     reader->header.height = cinfo->image_height;
     reader->header.file_channels = cinfo->num_components;
     reader->header.bit_depth = cinfo->data_precision;
-    reader->header.color_type = cinfo->jpeg_color_space;
     reader->header.interlaced = jpeg_has_multiple_scans(cinfo) != 0;
     for (jpeg_saved_marker_ptr marker = cinfo->marker_list; marker != NULL; marker = marker->next) {
         if (marker->marker == JPEG_APP0 + 1 && marker->data_length >= 6 && memcmp(marker->data, "Exif\0\0", 6) == 0) {

@@ -79,6 +79,9 @@ fovea_status fovea_png_read_header(fovea_png_reader *reader, fovea_image_header 
     reader->info = png_create_info_struct(reader->png);
     if (reader->info == NULL) return FOVEA_ERR_NO_MEMORY;
     png_set_read_fn(reader->png, reader, read_from_memory);
+    // libpng's own 1,000,000-pixel side limit would report big images as corrupt; Swift applies the
+    // caller's pixel limit to the header instead, with a message that says so.
+    png_set_user_limits(reader->png, 0x7fffffff, 0x7fffffff);
     png_read_info(reader->png, reader->info);
 
     png_uint_32 width, height;
@@ -107,9 +110,7 @@ fovea_status fovea_png_read_header(fovea_png_reader *reader, fovea_image_header 
     reader->header.file_channels = stored;
     reader->header.bit_depth = bit_depth;
     reader->header.out_channels = png_get_channels(reader->png, reader->info);
-    reader->header.color_type = color_type;
     reader->header.interlaced = interlace != PNG_INTERLACE_NONE;
-    reader->header.has_transparency = transparency;
     if (png_get_rowbytes(reader->png, reader->info) != (size_t)width * (size_t)reader->header.out_channels) {
         snprintf(reader->message, sizeof reader->message, "unexpected row layout after expansion to 8 bits");
         return FOVEA_ERR_UNSUPPORTED;

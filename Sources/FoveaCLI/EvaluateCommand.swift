@@ -29,6 +29,10 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(name: .customLong("json"), help: "Print one JSON object instead of tables.")
     var json = false
 
+    @Option(name: .customLong("plot-dir"),
+            help: "Write precision-recall curve PNGs here: pr_all.png (IoU .50 and .75) and one per class.")
+    var plotDir: String?
+
     func validate() throws {
         guard iouType == "bbox" else {
             throw ValidationError("--iou-type '\(iouType)' is not supported; only 'bbox' is (segm and keypoints are not implemented)")
@@ -66,6 +70,16 @@ struct EvaluateCommand: ParsableCommand {
             print(table(perCategory: perCategory, voc: voc))
             print(String(format: "VOC mAP@0.5: 11-point %@, all-point %@", metric(voc.map11), metric(voc.mapAll)))
         }
+
+        if let plotDir {
+            do {
+                let written = try PRCurvePlots.write(evaluator: evaluator, to: plotDir)
+                note("wrote \(written.count) precision-recall plot(s) to \(plotDir)")
+            } catch {
+                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                throw ExitCode.failure
+            }
+        }
     }
 
     private func note(_ message: String) {
@@ -98,11 +112,16 @@ struct EvaluateCommand: ParsableCommand {
     }
 
     private func jsonReport(stats: COCOStats, perCategory: [COCOCategoryResult], voc: VOCResult) -> String {
+        // Category names key the per-category objects; a name shared by several ids gets its id
+        // appended so no key repeats.
+        var uses: [String: Int] = [:]
+        for c in perCategory { uses[c.name, default: 0] += 1 }
+        let keys = perCategory.map { uses[$0.name]! > 1 ? "\($0.name) (id \($0.categoryID))" : $0.name }
         var coco: [String] = zip(COCOStats.names, stats.values).map { "\(quoted($0)): \(number($1))" }
-        let cats = perCategory.map { "\(quoted($0.name)): {\"AP\": \(number($0.ap)), \"AP50\": \(number($0.ap50))}" }
+        let cats = zip(keys, perCategory).map { "\(quoted($0)): {\"AP\": \(number($1.ap)), \"AP50\": \(number($1.ap50))}" }
         coco.append("\"per_category\": {\(cats.joined(separator: ", "))}")
-        let voc07 = voc.perClass.map { "\(quoted($0.name)): \(number($0.ap11))" }
-        let vocAll = voc.perClass.map { "\(quoted($0.name)): \(number($0.apAll))" }
+        let voc07 = zip(keys, voc.perClass).map { "\(quoted($0)): \(number($1.ap11))" }
+        let vocAll = zip(keys, voc.perClass).map { "\(quoted($0)): \(number($1.apAll))" }
         return """
             {"coco": {\(coco.joined(separator: ", "))}, \
             "voc07": {"mAP": \(number(voc.map11)), "per_category": {\(voc07.joined(separator: ", "))}}, \

@@ -112,57 +112,57 @@ public struct COCOGroundTruth: Sendable {
             switch key {
             case "images":
                 try r.readArray("\"images\"") { i throws(DetectionDataError) in
-                    let entry = "images[\(i)]"
+                    let entry = { "images[\(i)]" }
                     var id: Int?, width: Double?, height: Double?, name: String?
-                    try r.readObject(entry) { k throws(DetectionDataError) in
+                    try r.readObject(entry()) { k throws(DetectionDataError) in
                         switch k {
-                        case "id": id = try r.readInt("\(entry).id")
-                        case "width": width = r.readNullIfPresent() ? nil : try r.readNumber("\(entry).width")
-                        case "height": height = r.readNullIfPresent() ? nil : try r.readNumber("\(entry).height")
-                        case "file_name": name = r.readNullIfPresent() ? nil : try r.readString("\(entry).file_name")
+                        case "id": id = try r.readInt("\(entry()).id")
+                        case "width": width = r.readNullIfPresent() ? nil : try r.readNumber("\(entry()).width")
+                        case "height": height = r.readNullIfPresent() ? nil : try r.readNumber("\(entry()).height")
+                        case "file_name": name = r.readNullIfPresent() ? nil : try r.readString("\(entry()).file_name")
                         default: try r.skipValue()
                         }
                     }
-                    guard let id else { throw .missingField(file: file, field: "id", entry: entry) }
+                    guard let id else { throw .missingField(file: file, field: "id", entry: entry()) }
                     images.append(COCOImage(id: id, width: width, height: height, fileName: name))
                 }
             case "categories":
                 try r.readArray("\"categories\"") { i throws(DetectionDataError) in
-                    let entry = "categories[\(i)]"
+                    let entry = { "categories[\(i)]" }
                     var id: Int?, name: String?
-                    try r.readObject(entry) { k throws(DetectionDataError) in
+                    try r.readObject(entry()) { k throws(DetectionDataError) in
                         switch k {
-                        case "id": id = try r.readInt("\(entry).id")
-                        case "name": name = try r.readString("\(entry).name")
+                        case "id": id = try r.readInt("\(entry()).id")
+                        case "name": name = try r.readString("\(entry()).name")
                         default: try r.skipValue()
                         }
                     }
-                    guard let id else { throw .missingField(file: file, field: "id", entry: entry) }
+                    guard let id else { throw .missingField(file: file, field: "id", entry: entry()) }
                     categories.append(COCOCategory(id: id, name: name ?? "category \(id)"))
                 }
             case "annotations":
                 try r.readArray("\"annotations\"") { i throws(DetectionDataError) in
-                    let entry = "annotations[\(i)]"
-                    var id: Int?, imageID: Int?, categoryID: Int?, bbox: [Double]?, area: Double?, crowd = false
-                    try r.readObject(entry) { k throws(DetectionDataError) in
+                    let entry = { "annotations[\(i)]" }
+                    var id: Int?, imageID: Int?, categoryID: Int?, bbox: (x: Double, y: Double, width: Double, height: Double)?, area: Double?, crowd = false
+                    try r.readObject(entry()) { k throws(DetectionDataError) in
                         switch k {
-                        case "id": id = try r.readInt("\(entry).id")
-                        case "image_id": imageID = try r.readInt("\(entry).image_id")
-                        case "category_id": categoryID = try r.readInt("\(entry).category_id")
+                        case "id": id = try r.readInt("\(entry()).id")
+                        case "image_id": imageID = try r.readInt("\(entry()).image_id")
+                        case "category_id": categoryID = try r.readInt("\(entry()).category_id")
                         case "bbox": bbox = try readBBox(r, entry: entry)
-                        case "area": area = try r.readNumber("\(entry).area")
-                        case "iscrowd": crowd = try r.readNumber("\(entry).iscrowd") != 0
+                        case "area": area = try r.readNumber("\(entry()).area")
+                        case "iscrowd": crowd = try r.readNumber("\(entry()).iscrowd") != 0
                         default: try r.skipValue()
                         }
                     }
-                    guard let id else { throw .missingField(file: file, field: "id", entry: entry) }
-                    guard let imageID else { throw .missingField(file: file, field: "image_id", entry: entry) }
-                    guard let categoryID else { throw .missingField(file: file, field: "category_id", entry: entry) }
-                    guard let bbox else { throw .missingField(file: file, field: "bbox", entry: entry) }
-                    guard let area else { throw .missingField(file: file, field: "area", entry: entry) }
-                    try checkSize(bbox, file: file, entry: entry)
+                    guard let id else { throw .missingField(file: file, field: "id", entry: entry()) }
+                    guard let imageID else { throw .missingField(file: file, field: "image_id", entry: entry()) }
+                    guard let categoryID else { throw .missingField(file: file, field: "category_id", entry: entry()) }
+                    guard let bbox else { throw .missingField(file: file, field: "bbox", entry: entry()) }
+                    guard let area else { throw .missingField(file: file, field: "area", entry: entry()) }
+                    try checkSize(bbox, file: file, entry: entry())
                     annotations.append(COCOAnnotation(id: id, imageID: imageID, categoryID: categoryID,
-                                                      bbox: (bbox[0], bbox[1], bbox[2], bbox[3]),
+                                                      bbox: bbox,
                                                       area: area, isCrowd: crowd))
                 }
             default:
@@ -191,45 +191,55 @@ public enum COCOResults {
         let file = r.file
         var out: [COCODetection] = []
         try r.readArray("the detections file (a COCO results list)") { i throws(DetectionDataError) in
-            let entry = "detection [\(i)]"
-            var imageID: Int?, categoryID: Int?, bbox: [Double]?, score: Double?
-            try r.readObject(entry) { k throws(DetectionDataError) in
+            let entry = { "detection [\(i)]" }
+            var imageID: Int?, categoryID: Int?, bbox: (x: Double, y: Double, width: Double, height: Double)?, score: Double?
+            try r.readObject(entry()) { k throws(DetectionDataError) in
                 switch k {
-                case "image_id": imageID = try r.readInt("\(entry).image_id")
-                case "category_id": categoryID = try r.readInt("\(entry).category_id")
+                case "image_id": imageID = try r.readInt("\(entry()).image_id")
+                case "category_id": categoryID = try r.readInt("\(entry()).category_id")
                 case "bbox": bbox = try readBBox(r, entry: entry)
-                case "score": score = try r.readNumber("\(entry).score")
+                case "score": score = try r.readNumber("\(entry()).score")
                 default: try r.skipValue()
                 }
             }
-            guard let imageID else { throw .missingField(file: file, field: "image_id", entry: entry) }
-            guard let categoryID else { throw .missingField(file: file, field: "category_id", entry: entry) }
-            guard let bbox else { throw .missingField(file: file, field: "bbox", entry: entry) }
-            guard let score else { throw .missingField(file: file, field: "score", entry: entry) }
-            try checkSize(bbox, file: file, entry: entry)
+            guard let imageID else { throw .missingField(file: file, field: "image_id", entry: entry()) }
+            guard let categoryID else { throw .missingField(file: file, field: "category_id", entry: entry()) }
+            guard let bbox else { throw .missingField(file: file, field: "bbox", entry: entry()) }
+            guard let score else { throw .missingField(file: file, field: "score", entry: entry()) }
+            try checkSize(bbox, file: file, entry: entry())
             out.append(COCODetection(imageID: imageID, categoryID: categoryID,
-                                     bbox: (bbox[0], bbox[1], bbox[2], bbox[3]), score: score))
+                                     bbox: bbox, score: score))
         }
         try r.expectEnd()
         return out
     }
 }
 
-private func readBBox(_ r: JSONReader, entry: String) throws(DetectionDataError) -> [Double] {
-    var b: [Double] = []
-    b.reserveCapacity(4)
-    try r.readArray("\(entry).bbox") { i throws(DetectionDataError) in
-        b.append(try r.readNumber("\(entry).bbox[\(i)]"))
+private func readBBox(_ r: JSONReader, entry: () -> String) throws(DetectionDataError) -> (x: Double, y: Double, width: Double, height: Double) {
+    // A fixed-size buffer rather than a growing array: this runs once per detection.
+    var v = (0.0, 0.0, 0.0, 0.0)
+    var count = 0
+    try r.readArray("\(entry()).bbox") { i throws(DetectionDataError) in
+        let x = try r.readNumber("\(entry()).bbox[\(i)]")
+        switch i {
+        case 0: v.0 = x
+        case 1: v.1 = x
+        case 2: v.2 = x
+        case 3: v.3 = x
+        default: break
+        }
+        count += 1
     }
-    guard b.count == 4 else {
-        throw .invalidValue(file: r.file, entry: entry, problem: "bbox has \(b.count) numbers; expected [x, y, width, height]")
+    guard count == 4 else {
+        throw .invalidValue(file: r.file, entry: entry(), problem: "bbox has \(count) numbers; expected [x, y, width, height]")
     }
-    return b
+    return v
 }
 
-private func checkSize(_ bbox: [Double], file: String, entry: String) throws(DetectionDataError) {
-    if bbox[2] < 0 || bbox[3] < 0 {
+private func checkSize(_ bbox: (x: Double, y: Double, width: Double, height: Double), file: String,
+                       entry: String) throws(DetectionDataError) {
+    if bbox.width < 0 || bbox.height < 0 {
         throw .invalidValue(file: file, entry: entry,
-                            problem: "bbox [\(bbox.map { "\($0)" }.joined(separator: ", "))] has a negative width or height; expected [x, y, width >= 0, height >= 0]")
+                            problem: "bbox [\(bbox.x), \(bbox.y), \(bbox.width), \(bbox.height)] has a negative width or height; expected [x, y, width >= 0, height >= 0]")
     }
 }

@@ -49,6 +49,8 @@ public struct COCOCategoryResult: Sendable, Equatable {
     public var numDet: Int
 }
 
+/// COCOeval for boxes: `init` (checks and filters the inputs) → `evaluate()` → `accumulate()`
+/// → `summarize()` / `perCategory()`, with `precision` and `recall` laid out as pycocotools' arrays.
 public struct COCOEvaluator: Sendable {
     public let params: COCOParams
     /// Image and category ids of the ground truth, ascending (pycocotools' p.imgIds, p.catIds).
@@ -191,7 +193,8 @@ public struct COCOEvaluator: Sendable {
                         for g in 0..<G where gtIgnore[g] { gtOrder.append(g) }
                         for t in 0..<T {
                             let base = (a * T + t) * kept + offset
-                            gtMatched = [Bool](repeating: false, count: G)
+                            gtMatched.removeAll(keepingCapacity: true)
+                            gtMatched.append(contentsOf: repeatElement(false, count: G))
                             for d in 0..<D {
                                 var best = thresholds[t]
                                 var m = -1
@@ -233,7 +236,12 @@ public struct COCOEvaluator: Sendable {
         scores = [Double](repeating: -1, count: T * R * K * A * M)
         recall = [Double](repeating: -1, count: T * K * A * M)
         let recThrs = params.recThrs
-        var rc: [Double] = [], pr: [Double] = [], selected: [Int] = []
+        let maxN = evalCategories.map(\.score.count).max() ?? 0
+        // Scratch for one (category, area, maxDets, IoU) curve, reused: this loop runs K·A·M·T times.
+        let rc = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(maxN, 1))
+        let pr = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(maxN, 1))
+        defer { rc.deallocate(); pr.deallocate() }
+        var selected: [Int] = []
         for k in 0..<K {
             let ce = evalCategories[k]
             let n = ce.score.count
@@ -245,20 +253,22 @@ public struct COCOEvaluator: Sendable {
                 for j in order where Int(ce.rank[j]) < maxDet { selected.append(j) }
                 let nd = selected.count
                 for a in 0..<A {
-                    let npig = ce.npig[a]
+                    let npig = Double(ce.npig[a])
                     if npig == 0 { continue }
                     for t in 0..<T {
                         let base = (a * T + t) * n
-                        rc.removeAll(keepingCapacity: true)
-                        pr.removeAll(keepingCapacity: true)
-                        var tp = 0.0, fp = 0.0
-                        for j in selected {
-                            let f = ce.flags[base + j]
-                            if f & COCOEvaluator.ignoredFlag == 0 {
-                                if f & COCOEvaluator.matchedFlag != 0 { tp += 1 } else { fp += 1 }
+                        ce.flags.withUnsafeBufferPointer { flags in
+                            selected.withUnsafeBufferPointer { sel in
+                                var tp = 0.0, fp = 0.0
+                                for i in 0..<nd {
+                                    let f = flags[base + sel[i]]
+                                    if f & COCOEvaluator.ignoredFlag == 0 {
+                                        if f & COCOEvaluator.matchedFlag != 0 { tp += 1 } else { fp += 1 }
+                                    }
+                                    rc[i] = tp / npig
+                                    pr[i] = tp / (fp + tp + Double.ulpOfOne)
+                                }
                             }
-                            rc.append(tp / Double(npig))
-                            pr.append(tp / (fp + tp + Double.ulpOfOne))
                         }
                         recall[((t * K + k) * A + a) * M + m] = nd > 0 ? rc[nd - 1] : 0
                         if nd > 1 {

@@ -19,18 +19,29 @@ public struct JSONReadError: Error, CustomStringConvertible, Sendable {
 /// Reads one JSON document token by token. Objects and arrays are walked with
 /// callbacks that must consume each value (read it or `skipValue()` it).
 final class JSONReader {
-    private let bytes: [UInt8]  // the document followed by one 0 byte, so strtod always stops
+    // The document followed by one 0 byte, so number scans and strtod always stop.
+    // A raw pointer and unchecked exclusivity on `position`: this reader touches every
+    // byte of 10 MB files, and array bounds and access checks would dominate.
+    private let bytes: UnsafeMutablePointer<UInt8>
     private let end: Int
-    private(set) var position = 0
+    @exclusivity(unchecked) private(set) var position = 0
+    /// Open objects and arrays; bounded so hostile nesting gives an error, not a stack overflow.
+    @exclusivity(unchecked) private var depth = 0
+    static let maxDepth = 512
     let file: String
 
     init(bytes document: [UInt8], file: String) {
-        var b = document
-        b.append(0)
-        bytes = b
+        let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: document.count + 1)
+        document.withUnsafeBufferPointer { src in
+            if let b = src.baseAddress { buffer.initialize(from: b, count: document.count) }
+        }
+        buffer[document.count] = 0
+        bytes = buffer
         end = document.count
         self.file = file
     }
+
+    deinit { bytes.deallocate() }
 
     convenience init(contentsOfFile path: String) throws(DetectionDataError) {
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -66,19 +77,21 @@ final class JSONReader {
         return "byte 0x\(String(c, radix: 16))"
     }
 
-    private func expect(_ c: UInt8, _ what: String) throws(JSONReadError) {
-        if peek() != c || position >= end { throw error("expected \(what), found \(describeNext())") }
+    private func expect(_ c: UInt8, _ what: @autoclosure () -> String) throws(JSONReadError) {
+        if peek() != c || position >= end { throw error("expected \(what()), found \(describeNext())") }
         position += 1
     }
 
     /// Walks an object, calling `body` with each key; `body` must consume the value.
-    func readObject(_ what: String, _ body: (_ key: String) throws(DetectionDataError) -> Void) throws(DetectionDataError) {
-        do { try expect(UInt8(ascii: "{"), "\(what) (a JSON object)") } catch { throw .json(error) }
+    func readObject(_ what: @autoclosure () -> String, _ body: (_ key: String) throws(DetectionDataError) -> Void) throws(DetectionDataError) {
+        do { try expect(UInt8(ascii: "{"), "\(what()) (a JSON object)") } catch { throw .json(error) }
+        try enter()
+        defer { depth -= 1 }
         if peek() == UInt8(ascii: "}") { position += 1; return }
         while true {
             let key: String
             do throws(JSONReadError) {
-                if peek() != UInt8(ascii: "\"") { throw error("expected a quoted key in \(what), found \(describeNext())") }
+                if peek() != UInt8(ascii: "\"") { throw error("expected a quoted key in \(what()), found \(describeNext())") }
                 key = try readStringRaw()
                 try expect(UInt8(ascii: ":"), "':' after key \"\(key)\"")
             } catch { throw .json(error) }
@@ -88,13 +101,15 @@ final class JSONReader {
             if c == UInt8(ascii: ",") { continue }
             if c == UInt8(ascii: "}") { return }
             position -= 1
-            throw .json(error("expected ',' or '}' in \(what), found \(describeNext())"))
+            throw .json(error("expected ',' or '}' in \(what()), found \(describeNext())"))
         }
     }
 
     /// Walks an array, calling `body` once per element with its index; `body` must consume it.
-    func readArray(_ what: String, _ body: (_ index: Int) throws(DetectionDataError) -> Void) throws(DetectionDataError) {
-        do { try expect(UInt8(ascii: "["), "\(what) (a JSON array)") } catch { throw .json(error) }
+    func readArray(_ what: @autoclosure () -> String, _ body: (_ index: Int) throws(DetectionDataError) -> Void) throws(DetectionDataError) {
+        do { try expect(UInt8(ascii: "["), "\(what()) (a JSON array)") } catch { throw .json(error) }
+        try enter()
+        defer { depth -= 1 }
         if peek() == UInt8(ascii: "]") { position += 1; return }
         var index = 0
         while true {
@@ -105,14 +120,21 @@ final class JSONReader {
             if c == UInt8(ascii: ",") { continue }
             if c == UInt8(ascii: "]") { return }
             position -= 1
-            throw .json(error("expected ',' or ']' in \(what), found \(describeNext())"))
+            throw .json(error("expected ',' or ']' in \(what()), found \(describeNext())"))
+        }
+    }
+
+    private func enter() throws(DetectionDataError) {
+        depth += 1
+        if depth > JSONReader.maxDepth {
+            throw .json(error("objects and arrays nested more than \(JSONReader.maxDepth) deep"))
         }
     }
 
     /// Reads a string value, decoding escapes.
-    func readString(_ what: String) throws(DetectionDataError) -> String {
+    func readString(_ what: @autoclosure () -> String) throws(DetectionDataError) -> String {
         do throws(JSONReadError) {
-            if peek() != UInt8(ascii: "\"") { throw error("expected \(what) (a string), found \(describeNext())") }
+            if peek() != UInt8(ascii: "\"") { throw error("expected \(what()) (a string), found \(describeNext())") }
             return try readStringRaw()
         } catch { throw .json(error) }
     }
@@ -128,9 +150,9 @@ final class JSONReader {
             if c == UInt8(ascii: "\"") {
                 let s: String
                 if out.isEmpty {
-                    s = String(decoding: bytes[runStart..<position], as: UTF8.self)
+                    s = String(decoding: UnsafeBufferPointer(start: bytes + runStart, count: position - runStart), as: UTF8.self)
                 } else {
-                    out += bytes[runStart..<position]
+                    out += UnsafeBufferPointer(start: bytes + runStart, count: position - runStart)
                     s = String(decoding: out, as: UTF8.self)
                 }
                 position += 1
@@ -138,7 +160,7 @@ final class JSONReader {
             }
             if c < 0x20 { throw error("control character inside a string") }
             if c == UInt8(ascii: "\\") {
-                out += bytes[runStart..<position]
+                out += UnsafeBufferPointer(start: bytes + runStart, count: position - runStart)
                 position += 1
                 guard position < end else { throw error("unterminated string", at: start) }
                 let e = bytes[position]
@@ -202,14 +224,15 @@ final class JSONReader {
 
     /// Reads a finite number. JSON has no NaN or infinity: the tokens `NaN`, `Infinity`
     /// and numbers too large for a double (1e999) are errors, not values.
-    func readNumber(_ what: String) throws(DetectionDataError) -> Double {
+    func readNumber(_ what: @autoclosure () -> String) throws(DetectionDataError) -> Double {
         let start = position
         do throws(JSONReadError) {
             let c = peek()
             let tokenStart = position
-            if c == UInt8(ascii: "N") || c == UInt8(ascii: "I") ||
-                (c == UInt8(ascii: "-") && position + 1 < end && bytes[position + 1] == UInt8(ascii: "I")) {
-                throw error("\(what) is \(c == UInt8(ascii: "N") ? "NaN" : "infinite"); expected a finite number")
+            // Python's json writes NaN, Infinity and -Infinity; none of them is JSON or a usable value.
+            let letter = c == UInt8(ascii: "-") ? bytes[position + 1] : c
+            if letter == UInt8(ascii: "N") || letter == UInt8(ascii: "I") {
+                throw error("\(what()) is \(letter == UInt8(ascii: "N") ? "NaN" : "infinite"); expected a finite number")
             }
             if c == UInt8(ascii: "t") || c == UInt8(ascii: "f") {
                 // Python's json and pycocotools treat true/false as 1/0 where a number is expected.
@@ -227,8 +250,8 @@ final class JSONReader {
                 if digits < 19 { mantissa = mantissa &* 10 &+ UInt64(bytes[p] &- 0x30); digits += mantissa == 0 ? 0 : 1 } else { exponent += 1 }
                 p += 1
             }
-            if p == intStart { throw error("expected \(what) (a number), found \(describeNext())") }
-            if bytes[intStart] == UInt8(ascii: "0") && p - intStart > 1 { throw error("\(what): leading zeros are not valid JSON") }
+            if p == intStart { throw error("expected \(what()) (a number), found \(describeNext())") }
+            if bytes[intStart] == UInt8(ascii: "0") && p - intStart > 1 { throw error("\(what()): leading zeros are not valid JSON") }
             if bytes[p] == UInt8(ascii: ".") {
                 p += 1
                 let fracStart = p
@@ -236,7 +259,7 @@ final class JSONReader {
                     if digits < 19 { mantissa = mantissa &* 10 &+ UInt64(bytes[p] &- 0x30); digits += mantissa == 0 ? 0 : 1; exponent -= 1 }
                     p += 1
                 }
-                if p == fracStart { throw error("\(what): a digit must follow the decimal point") }
+                if p == fracStart { throw error("\(what()): a digit must follow the decimal point") }
             }
             var simple = digits < 19
             if bytes[p] == UInt8(ascii: "e") || bytes[p] == UInt8(ascii: "E") {
@@ -246,7 +269,7 @@ final class JSONReader {
                 let expStart = p
                 var e = 0
                 while bytes[p] &- 0x30 < 10 { if e < 100_000 { e = e * 10 + Int(bytes[p] &- 0x30) }; p += 1 }
-                if p == expStart { throw error("\(what): a digit must follow the exponent marker") }
+                if p == expStart { throw error("\(what()): a digit must follow the exponent marker") }
                 exponent += expNegative ? -e : e
                 simple = false
             }
@@ -257,13 +280,11 @@ final class JSONReader {
                 let m = Double(mantissa)
                 value = exponent == 0 ? m : m / JSONReader.powersOfTen[-exponent]
             } else {
-                value = bytes.withUnsafeBufferPointer { buf in
-                    buf.baseAddress!.advanced(by: tokenStart).withMemoryRebound(to: CChar.self, capacity: p - tokenStart + 1) {
-                        strtod($0, nil)
-                    }
+                value = UnsafeRawPointer(bytes + tokenStart).withMemoryRebound(to: CChar.self, capacity: p - tokenStart + 1) {
+                    strtod($0, nil)
                 }
                 position = p
-                if !value.isFinite { throw error("\(what) is too large for a double; expected a finite number", at: tokenStart) }
+                if !value.isFinite { throw error("\(what()) is too large for a double; expected a finite number", at: tokenStart) }
                 return value
             }
             position = p
@@ -290,12 +311,12 @@ final class JSONReader {
     }
 
     /// Reads an integer id; a number with a fraction is rejected.
-    func readInt(_ what: String) throws(DetectionDataError) -> Int {
+    func readInt(_ what: @autoclosure () -> String) throws(DetectionDataError) -> Int {
         let start = position
-        let v = try readNumber(what)
+        let v = try readNumber(what())
         guard v == v.rounded(), abs(v) < 9.0e15 else {
             position = start
-            throw .json(error("\(what) must be an integer, found \(v)"))
+            throw .json(error("\(what()) must be an integer, found \(v)"))
         }
         return Int(v)
     }

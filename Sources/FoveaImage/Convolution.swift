@@ -46,25 +46,26 @@ extension FloatPlane {
                                                                 kernel.width - 1, kernel.height - 1)
         }
         var output = FloatPlane(width: outWidth, height: outHeight)
-        // out[y][x] = Σ k[m][n] · in[y+offsetY-m][x+offsetX-n]. Looping over kernel taps outside
-        // makes the inner loop a contiguous, vectorisable axpy over one row span.
+        // out[y][x] = Σ k[m][n] · in[y+offsetY-m][x+offsetX-n]. Each output row is finished before the
+        // next (it stays in cache), and each tap adds a contiguous, vectorisable span of one input row.
         values.withUnsafeBufferPointer { input in
             kernel.values.withUnsafeBufferPointer { taps in
                 output.values.withUnsafeMutableBufferPointer { out in
-                    let source = input.baseAddress!, target = out.baseAddress!
-                    for m in 0..<kernel.height {
-                        let rowShift = offsetY - m
-                        let firstRow = max(0, -rowShift), endRow = min(outHeight, height - rowShift)
-                        guard firstRow < endRow else { continue }
-                        for n in 0..<kernel.width {
-                            let weight = taps[m * kernel.width + n]
-                            let columnShift = offsetX - n
-                            let firstColumn = max(0, -columnShift), endColumn = min(outWidth, width - columnShift)
-                            guard firstColumn < endColumn else { continue }
-                            for y in firstRow..<endRow {
-                                let from = source + (y + rowShift) * width + columnShift
-                                let to = target + y * outWidth
-                                for x in firstColumn..<endColumn { to[x] += weight * from[x] }
+                    let source = input.baseAddress!, target = out.baseAddress!, weights = taps.baseAddress!
+                    let kernelWidth = kernel.width, kernelHeight = kernel.height, imageWidth = width, imageHeight = height
+                    for y in 0..<outHeight {
+                        let to = target + y * outWidth
+                        for m in 0..<kernelHeight {
+                            let row = y + offsetY - m
+                            guard row >= 0 && row < imageHeight else { continue }
+                            let rowStart = source + row * imageWidth
+                            for n in 0..<kernelWidth {
+                                let weight = weights[m * kernelWidth + n]
+                                let shift = offsetX - n
+                                let first = max(0, -shift), end = min(outWidth, imageWidth - shift)
+                                guard first < end else { continue }
+                                let from = rowStart + shift
+                                for x in first..<end { to[x] += weight * from[x] }
                             }
                         }
                     }

@@ -64,16 +64,9 @@ public enum Filter: Sendable, Equatable {
         case .sobelY: return FloatPlane(rows: [[1, 2, 1], [0, 0, 0], [-1, -2, -1]])
         case .sobelYFlipped: return FloatPlane(rows: [[-1, -2, -1], [0, 0, 0], [1, 2, 1]])
         case .sobelMagnitude: return nil
-        case let .box(size):
-            return FloatPlane(width: size, height: size, repeating: 1 / Float(size * size))
-        case let .gaussian(sigma):
-            let radius = Int((3 * sigma).rounded(.up))
-            let taps = (-radius...radius).map { exp(-Double($0 * $0) / (2 * sigma * sigma)) }
-            let total = taps.reduce(0, +)
-            let side = 2 * radius + 1
-            var values = [Float](repeating: 0, count: side * side)
-            for y in 0..<side { for x in 0..<side { values[y * side + x] = Float(taps[y] * taps[x] / (total * total)) } }
-            return FloatPlane(width: side, height: side, values: values)
+        case .box, .gaussian:
+            let taps = oneDimensionalTaps
+            return FloatPlane(width: taps.count, height: taps.count, values: taps.flatMap { a in taps.map { a * $0 } })
         case .sharpen: return FloatPlane(rows: [[0, -1, 0], [-1, 5, -1], [0, -1, 0]])
         case .laplacian: return FloatPlane(rows: [[0, 1, 0], [1, -4, 1], [0, 1, 0]])
         }
@@ -81,16 +74,47 @@ public enum Filter: Sendable, Equatable {
 
     /// The filtered plane, same size as the input (`same`-mode convolution, zero fill).
     public func apply(to plane: FloatPlane) -> FloatPlane {
-        // Kernels and planes here are never empty, and `same` has no containment rule, so this cannot throw.
-        guard let kernel else {
+        guard plane.width > 0 && plane.height > 0 else { return plane }
+        switch self {
+        case .sobelMagnitude:
             let gx = Filter.sobelX.apply(to: plane), gy = Filter.sobelY.apply(to: plane)
             var magnitude = gx
-            for i in 0..<magnitude.values.count {
-                magnitude.values[i] = (gx.values[i] * gx.values[i] + gy.values[i] * gy.values[i]).squareRoot()
+            gy.values.withUnsafeBufferPointer { y in
+                magnitude.values.withUnsafeMutableBufferPointer { x in
+                    for i in 0..<x.count { x[i] = (x[i] * x[i] + y[i] * y[i]).squareRoot() }
+                }
             }
             return magnitude
+        case .gaussian, .box:
+            // Both kernels are outer products of a 1-D kernel with itself, and with zero fill a row pass
+            // then a column pass equals the 2-D `same` convolution (odd sizes keep scipy's centring; an
+            // even box takes the same (k-1)/2 offset in each pass). Cost 2k instead of k² per pixel.
+            let taps = oneDimensionalTaps
+            let row = FloatPlane(width: taps.count, height: 1, values: taps)
+            let column = FloatPlane(width: 1, height: taps.count, values: taps)
+            return convolvedSame(convolvedSame(plane, row), column)
+        default:
+            return convolvedSame(plane, kernel!)
         }
-        guard plane.width > 0 && plane.height > 0 else { return plane }
-        return (try? plane.convolved(with: kernel, mode: .same)) ?? plane
+    }
+
+    /// The 1-D factor of a separable kernel (gaussian and box).
+    private var oneDimensionalTaps: [Float] {
+        switch self {
+        case let .box(size):
+            return [Float](repeating: 1 / Float(size), count: size)
+        case let .gaussian(sigma):
+            let radius = Int((3 * sigma).rounded(.up))
+            let taps = (-radius...radius).map { exp(-Double($0 * $0) / (2 * sigma * sigma)) }
+            let total = taps.reduce(0, +)
+            return taps.map { Float($0 / total) }
+        default:
+            return []
+        }
+    }
+
+    private func convolvedSame(_ plane: FloatPlane, _ kernel: FloatPlane) -> FloatPlane {
+        // `same` mode has no containment rule and neither input is empty here, so this cannot throw.
+        (try? plane.convolved(with: kernel, mode: .same)) ?? plane
     }
 }

@@ -52,6 +52,7 @@ public struct DecodeOptions: Sendable {
     /// Files whose header declares more pixels than this are refused before any pixel memory is allocated.
     public var maxPixels: Int
     /// Rotate/flip JPEGs as their EXIF orientation tag says (like Pillow's ImageOps.exif_transpose).
+    /// PNG eXIf chunks are rare and ignored: PNGs are decoded as stored.
     public var applyOrientation: Bool
 
     public init(maxPixels: Int = 100_000_000, applyOrientation: Bool = true) {

@@ -12,23 +12,56 @@ extension Image {
         let xs = BilinearTaps(source: width, target: newWidth)
         let ys = BilinearTaps(source: height, target: newHeight)
         var result = Image(width: newWidth, height: newHeight, channels: channels)
-        let c = channels, rowLength = width * channels
+        let c = channels, rowLength = width * channels, outRowLength = newWidth * channels
+        // Horizontal pass into two cached Float rows (the source rows an output row blends), then a
+        // vertical blend; consecutive output rows mostly reuse the cached rows.
+        var upper = [Float](repeating: 0, count: outRowLength), lower = upper
+        var upperRow = -1, lowerRow = -1
         pixels.withUnsafeBufferPointer { from in
             result.pixels.withUnsafeMutableBufferPointer { to in
-                let source = from.baseAddress!
-                var target = to.baseAddress!
-                for y in 0..<newHeight {
-                    let top = source + ys.low[y] * rowLength, bottom = source + ys.high[y] * rowLength
-                    let fy = ys.fraction[y]
-                    for x in 0..<newWidth {
-                        let left = xs.low[x] * c, right = xs.high[x] * c, fx = xs.fraction[x]
-                        for k in 0..<c {
-                            let upper = Float(top[left + k]) + (Float(top[right + k]) - Float(top[left + k])) * fx
-                            let lower = Float(bottom[left + k]) + (Float(bottom[right + k]) - Float(bottom[left + k])) * fx
-                            let value = upper + (lower - upper) * fy
-                            target[k] = UInt8(min(max(value + 0.5, 0), 255))
+                xs.low.withUnsafeBufferPointer { lows in
+                    xs.high.withUnsafeBufferPointer { highs in
+                        xs.fraction.withUnsafeBufferPointer { fractions in
+                            func horizontal(_ row: Int, into buffer: UnsafeMutablePointer<Float>) {
+                                let line = from.baseAddress! + row * rowLength
+                                var out = buffer
+                                for x in 0..<newWidth {
+                                    let left = line + lows[x] * c, right = line + highs[x] * c, f = fractions[x]
+                                    for k in 0..<c {
+                                        let a = Float(left[k])
+                                        out[k] = a + (Float(right[k]) - a) * f
+                                    }
+                                    out += c
+                                }
+                            }
+                            upper.withUnsafeMutableBufferPointer { top in
+                                lower.withUnsafeMutableBufferPointer { bottom in
+                                    let target = to.baseAddress!
+                                    var topRow = top.baseAddress!, bottomRow = bottom.baseAddress!
+                                    for y in 0..<newHeight {
+                                        let low = ys.low[y], high = ys.high[y], fy = ys.fraction[y]
+                                        if low != upperRow {
+                                            if low == lowerRow {
+                                                swap(&topRow, &bottomRow)
+                                                swap(&upperRow, &lowerRow)
+                                            } else {
+                                                horizontal(low, into: topRow)
+                                                upperRow = low
+                                            }
+                                        }
+                                        if high != lowerRow {
+                                            horizontal(high, into: bottomRow)
+                                            lowerRow = high
+                                        }
+                                        let out = target + y * outRowLength
+                                        for i in 0..<outRowLength {
+                                            let value = topRow[i] + (bottomRow[i] - topRow[i]) * fy + 0.5
+                                            out[i] = UInt8(min(max(value, 0), 255))
+                                        }
+                                    }
+                                }
+                            }
                         }
-                        target += c
                     }
                 }
             }

@@ -15,9 +15,13 @@ public struct Canvas: Sendable {
         didSet { clip = clip.intersection(bounds) }
     }
 
-    /// A canvas filled with `background`; negative sizes give an empty canvas.
+    /// Largest width or height a canvas takes; bigger requests are cut to it.
+    public static let maxSide = 16384
+
+    /// A canvas filled with `background`. Negative sizes give an empty canvas
+    /// and sides are capped at `maxSide`, so no size can exhaust memory or overflow.
     public init(width: Int, height: Int, background: RGB = .white) {
-        let w = max(0, width), h = max(0, height)
+        let w = min(max(0, width), Canvas.maxSide), h = min(max(0, height), Canvas.maxSide)
         self.width = w
         self.height = h
         self.clip = PixelRect(x: 0, y: 0, width: w, height: h)
@@ -29,8 +33,9 @@ public struct Canvas: Sendable {
         }
     }
 
-    /// A canvas holding a copy of `image` converted to RGB (alpha is dropped),
-    /// so overlays such as boxes can be drawn on a photo.
+    /// A canvas holding a copy of `image` converted to RGB (gray replicated,
+    /// alpha composited over black), so overlays such as boxes can be drawn on
+    /// a photo. Images wider or taller than `maxSide` are squeezed to fit.
     public init(image: Image) {
         self.init(width: image.width, height: image.height, background: .black)
         blit(image, into: bounds)
@@ -99,35 +104,49 @@ public struct Canvas: Sendable {
 
     /// A straight line; thickness 1 is a Bresenham line, thicker lines stamp a
     /// round pen of that diameter along it (so joints of polylines stay closed).
-    public mutating func drawLine(from a: Point, to b: Point, _ color: RGB, thickness: Int = 1) {
+    /// With `dash`, the pen is down for `on` steps and up for `off` steps.
+    public mutating func drawLine(from a: Point, to b: Point, _ color: RGB, thickness: Int = 1, dash: Dash? = nil) {
+        var phase = 0
+        stroke(from: a, to: b, color, thickness: thickness, dash: dash, phase: &phase)
+    }
+
+    /// Connected segments through `points`; a non-finite point leaves a gap.
+    /// A dash pattern runs on across vertices rather than restarting.
+    public mutating func drawPolyline(_ points: [Point], _ color: RGB, thickness: Int = 1, dash: Dash? = nil) {
+        var phase = 0
+        guard points.count > 1 else {
+            if let p = points.first { stroke(from: p, to: p, color, thickness: thickness, dash: nil, phase: &phase) }
+            return
+        }
+        for i in 1..<points.count where points[i - 1].isFinite && points[i].isFinite {
+            stroke(from: points[i - 1], to: points[i], color, thickness: thickness, dash: dash, phase: &phase)
+        }
+    }
+
+    private mutating func stroke(from a: Point, to b: Point, _ color: RGB, thickness: Int, dash: Dash?,
+                                 phase: inout Int) {
         let t = max(1, min(thickness, 64))
         let margin = Double(t + 1)
         let box = (x0: Double(clip.x) - margin, y0: Double(clip.y) - margin,
                    x1: Double(clip.maxX) + margin, y1: Double(clip.maxY) + margin)
         guard !clip.isEmpty, let (p, q) = Canvas.clipSegment(a, b, to: box) else { return }
         let pen = Canvas.pen(diameter: t)
+        let period = dash.map { max(1, $0.on) + max(0, $0.off) } ?? 1
+        let on = dash.map { max(1, $0.on) } ?? 1
         var x = Int(p.x.rounded()), y = Int(p.y.rounded())
         let x1 = Int(q.x.rounded()), y1 = Int(q.y.rounded())
         let dx = abs(x1 - x), dy = -abs(y1 - y)
         let sx = x < x1 ? 1 : -1, sy = y < y1 ? 1 : -1
         var err = dx + dy
         while true {
-            for o in pen { setPixel(x: x + o.dx, y: y + o.dy, color) }
+            if phase % period < on {
+                for o in pen { setPixel(x: x + o.dx, y: y + o.dy, color) }
+            }
             if x == x1 && y == y1 { break }
+            phase += 1
             let e2 = 2 * err
             if e2 >= dy { err += dy; x += sx }
             if e2 <= dx { err += dx; y += sy }
-        }
-    }
-
-    /// Connected segments through `points`; a non-finite point leaves a gap.
-    public mutating func drawPolyline(_ points: [Point], _ color: RGB, thickness: Int = 1) {
-        guard points.count > 1 else {
-            if let p = points.first { drawLine(from: p, to: p, color, thickness: thickness) }
-            return
-        }
-        for i in 1..<points.count where points[i - 1].isFinite && points[i].isFinite {
-            drawLine(from: points[i - 1], to: points[i], color, thickness: thickness)
         }
     }
 
@@ -284,6 +303,17 @@ public struct Canvas: Sendable {
                 }
             }
         }
+    }
+}
+
+/// A dash pattern in pen steps (one step = one pixel along the line's major axis).
+public struct Dash: Sendable, Equatable {
+    public var on: Int
+    public var off: Int
+
+    public init(on: Int, off: Int) {
+        self.on = on
+        self.off = off
     }
 }
 

@@ -1,6 +1,13 @@
 // Chart: the protocol shared by LineChart, Heatmap and ImageGrid (draw into a
 // rectangle of a canvas), rendering to an `Image`, and `Panels` for putting
-// several charts side by side in one picture.
+// several charts side by side in one picture. Typical use:
+//
+//   let loss = LineChart(title: "Loss", xLabel: "epoch", yLabel: "loss",
+//                        series: [Series(name: "train", y: trainLoss), Series(name: "validation", y: valLoss)])
+//   let acc = LineChart(title: "Accuracy", xLabel: "epoch", series: [...], yRange: 0...1)
+//   let image = Panels([loss, acc]).render(width: 1280, height: 480)   // 3-channel FoveaImage.Image
+//
+// The result is written with FoveaImage's PNG encoder; FoveaPlot never touches files.
 
 import FoveaImage
 

@@ -21,11 +21,13 @@ public struct Colormap: Sendable, Equatable {
         return stops[i].mixed(with: stops[i + 1], x - Double(i))
     }
 
-    /// Perceptually uniform dark-purple → yellow; stops are viridis sampled at
-    /// nine even points (as published by the viridis authors).
+    /// Perceptually uniform dark-purple → yellow: viridis (van der Walt and
+    /// Smith, CC0) at 17 even points; nine were too few for its curved path.
     public static let viridis = Colormap(stops: [
-        RGB(hex: 0x440154), RGB(hex: 0x472D7B), RGB(hex: 0x3B528B), RGB(hex: 0x2C728E), RGB(hex: 0x21908C),
-        RGB(hex: 0x27AD81), RGB(hex: 0x5DC863), RGB(hex: 0xAADC32), RGB(hex: 0xFDE725),
+        RGB(hex: 0x440154), RGB(hex: 0x48186A), RGB(hex: 0x472D7B), RGB(hex: 0x424086), RGB(hex: 0x3B528B),
+        RGB(hex: 0x33638D), RGB(hex: 0x2C728E), RGB(hex: 0x26828E), RGB(hex: 0x21918C), RGB(hex: 0x1FA088),
+        RGB(hex: 0x28AE80), RGB(hex: 0x3FBC73), RGB(hex: 0x5EC962), RGB(hex: 0x84D44B), RGB(hex: 0xADDC30),
+        RGB(hex: 0xD8E219), RGB(hex: 0xFDE725),
     ])
 
     /// White → dark blue (ColorBrewer "Blues", nine classes).

@@ -72,10 +72,13 @@ public enum NiceTicks {
         return value(Int(first), s)...value(Int(last), s)
     }
 
-    /// A tick label: fixed-point with as many decimals as the step needs;
-    /// very large or very small magnitudes switch to exponent notation.
+    /// A tick label for a multiple of a step of order 10^exponent: fixed-point
+    /// with as many decimals as the step needs; for very large or very small
+    /// steps, exponent notation with the significant digits down to the step
+    /// (so 1.000001 and 1.000002 stay distinct).
     public static func format(_ v: Double, exponent: Int) -> String {
-        if exponent > 5 || exponent < -5 { return String(format: "%.3g", v) }
-        return String(format: "%.*f", max(0, -exponent), v)
+        guard exponent > 5 || exponent < -5 else { return String(format: "%.*f", max(0, -exponent), v) }
+        let magnitude = v == 0 ? exponent : Int(log10(abs(v)).rounded(.down))
+        return String(format: "%.*g", min(17, max(1, magnitude - exponent + 1)), v)
     }
 }

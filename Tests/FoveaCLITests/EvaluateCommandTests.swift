@@ -68,6 +68,23 @@ final class EvaluateCommandTests: XCTestCase {
         _ = try checkJSONMatchesExpected("edge_no_detections")
     }
 
+    func testDuplicateCategoryNamesGetDistinctJSONKeys() throws {
+        let dir = try CLI.temporaryDirectory(for: self)
+        let gt = dir.appendingPathComponent("gt.json"), dets = dir.appendingPathComponent("dets.json")
+        try Data("""
+            {"images": [{"id": 1}], "categories": [{"id": 1, "name": "dog"}, {"id": 2, "name": "dog"}],
+             "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [0, 0, 10, 10], "area": 100},
+                             {"id": 2, "image_id": 1, "category_id": 2, "bbox": [50, 50, 10, 10], "area": 100}]}
+            """.utf8).write(to: gt)
+        // Category 1 found exactly, category 2 missed: AP 1 (less pycocotools' epsilon) and 0.
+        try Data(#"[{"image_id": 1, "category_id": 1, "bbox": [0, 0, 10, 10], "score": 0.9}]"#.utf8).write(to: dets)
+        let r = try CLI.run(["evaluate", "--ground-truth", gt.path, "--detections", dets.path, "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let doc = try XCTUnwrap(try decode(Data(r.stdout.utf8)) as? [String: Any])
+        let voc = try XCTUnwrap((doc["voc"] as? [String: Any])?["per_category"] as? [String: Double], r.stdout)
+        XCTAssertEqual(voc, ["dog (id 1)": 1.0, "dog (id 2)": 0.0])
+    }
+
     func testHumanOutputHasPycocotoolsSummaryAndTable() throws {
         let p = paths("random_tiny")
         let r = try CLI.run(["evaluate", "--ground-truth", p.gt, "--detections", p.dets])
@@ -128,6 +145,8 @@ final class EvaluateCommandTests: XCTestCase {
     func testNaNAndInfiniteNumbers() throws {
         try expectFailure(gt: Self.gtSmall, dets: #"[{"image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4], "score": NaN}]"#,
                           phrase: "score is NaN")
+        try expectFailure(gt: Self.gtSmall, dets: #"[{"image_id": 1, "category_id": 1, "bbox": [1, -NaN, 3, 4], "score": 0.5}]"#,
+                          phrase: "bbox[1] is NaN")
         try expectFailure(gt: Self.gtSmall, dets: #"[{"image_id": 1, "category_id": 1, "bbox": [1, 2, Infinity, 4], "score": 0.5}]"#,
                           phrase: "infinite")
         try expectFailure(gt: Self.gtSmall, dets: #"[{"image_id": 1, "category_id": 1, "bbox": [1, 2, -Infinity, 4], "score": 0.5}]"#,
@@ -167,5 +186,37 @@ struct CLIJSON: Decodable {
         init?(stringValue: String) { self.stringValue = stringValue }
         var intValue: Int? { nil }
         init?(intValue: Int) { nil }
+    }
+}
+
+final class EvaluatePlotTests: XCTestCase {
+    func testPlotDirGetsPNGCurves() throws {
+        let dir = try CLI.temporaryDirectory(for: self).appendingPathComponent("plots")
+        let map = CLI.packageRoot.appendingPathComponent("Tests/FoveaDetectionTests/Fixtures/map/random_small")
+        let r = try CLI.run(["evaluate", "--ground-truth", map.appendingPathComponent("gt.json").path,
+                             "--detections", map.appendingPathComponent("detections.json").path, "--plot-dir", dir.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+        XCTAssertTrue(files.contains("pr_all.png"), "\(files)")
+        // random_small's expected.json lists 5 categories; every one with GT gets a chart.
+        let expected = try JSONDecoder().decode(CLIJSON.self, from: Data(contentsOf: map.appendingPathComponent("expected.json"))).value
+        let cats = ((expected as? [String: Any])?["coco"] as? [String: Any])?["per_category"] as? [[String: Any]] ?? []
+        let withGT = cats.filter { ($0["num_gt"] as? Double ?? 0) > 0 }.count
+        XCTAssertEqual(files.count, withGT + 1, "\(files)")
+        for f in files {
+            let bytes = try Data(contentsOf: dir.appendingPathComponent(f))
+            XCTAssertEqual(Array(bytes.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], "\(f) is not a PNG")
+        }
+    }
+
+    func testPlotDirThatIsAFileFails() throws {
+        let file = try CLI.temporaryDirectory(for: self).appendingPathComponent("taken")
+        try Data("x".utf8).write(to: file)
+        let map = CLI.packageRoot.appendingPathComponent("Tests/FoveaDetectionTests/Fixtures/map/random_tiny")
+        let r = try CLI.run(["evaluate", "--ground-truth", map.appendingPathComponent("gt.json").path,
+                             "--detections", map.appendingPathComponent("detections.json").path, "--plot-dir", file.path])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertFalse(r.crashed)
+        XCTAssertTrue(r.stderr.contains("cannot create the plot folder"), r.stderr)
     }
 }

@@ -13,11 +13,11 @@ final class COCOEvalTests: XCTestCase {
     }
 
     /// Evaluates one fixture and checks the 12 stats and per-category AP/AP50 to 1e-9.
-    func check(_ name: String, file: StaticString = #filePath, line: UInt = #line) throws {
-        let expected = try XCTUnwrap(Fixture.json("map/\(name)/expected.json") as? [String: Any])
+    func check(_ name: String, folder: String = "map", file: StaticString = #filePath, line: UInt = #line) throws {
+        let expected = try XCTUnwrap(Fixture.json("\(folder)/\(name)/expected.json") as? [String: Any])
         let coco = try XCTUnwrap(expected["coco"] as? [String: Any])
-        let gt = try COCOGroundTruth(contentsOfFile: Fixture.path("map/\(name)/gt.json"))
-        let dets = try COCOResults.load(contentsOfFile: Fixture.path("map/\(name)/detections.json"))
+        let gt = try COCOGroundTruth(contentsOfFile: Fixture.path("\(folder)/\(name)/gt.json"))
+        let dets = try COCOResults.load(contentsOfFile: Fixture.path("\(folder)/\(name)/detections.json"))
         var ev = try COCOEvaluator(groundTruth: gt, detections: dets)
         ev.evaluate()
         ev.accumulate()
@@ -55,6 +55,8 @@ final class COCOEvalTests: XCTestCase {
     func testEdgeScoreTies() throws { try check("edge_score_ties") }
     func testEdgeIoUExactlyAtThresholds() throws { try check("edge_iou_exactly_at_thresholds") }
     func testEdgeNoGroundTruth() throws { try check("edge_no_ground_truth") }
+    /// 24 of 201 GT are crowd regions (Tools/make_crowd_fixture.py, numbers from pycocotools).
+    func testRandomCrowdAnnotations() throws { try check("random_crowd", folder: "crowd") }
 
     func testSummaryLinesUsePycocotoolsFormat() throws {
         let gt = try COCOGroundTruth(contentsOfFile: Fixture.path("map/random_tiny/gt.json"))

@@ -48,5 +48,18 @@ final class JSONReaderTests: XCTestCase {
         XCTAssertThrowsError(try COCOResults.load(json: Array(#"[{"image_id": 1.5}]"#.utf8))) { e in
             XCTAssertTrue("\(e)".contains("must be an integer"), "\(e)")
         }
+        XCTAssertThrowsError(try COCOGroundTruth(json: Array(#"{"categories": [], "annotations": []}"#.utf8), name: "gt.json")) { e in
+            XCTAssertEqual("\(e)", #"gt.json: the ground-truth object has no "images" field, which is required"#)
+        }
+    }
+
+    func testDeepNestingIsAnErrorNotAStackOverflow() {
+        let doc = #"[{"image_id": 1, "extra": "# + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000) + "}]"
+        XCTAssertThrowsError(try COCOResults.load(json: Array(doc.utf8))) { e in
+            XCTAssertTrue("\(e)".contains("nested more than 512 deep"), "\(e)")
+        }
+        // Moderate nesting in unknown fields is skipped.
+        let ok = #"[{"image_id": 1, "category_id": 2, "bbox": [0, 0, 1, 1], "score": 0.5, "extra": [[[{"a": [1]}]]]}]"#
+        XCTAssertEqual(try COCOResults.load(json: Array(ok.utf8)).count, 1)
     }
 }

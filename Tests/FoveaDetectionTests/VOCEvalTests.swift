@@ -40,4 +40,26 @@ final class VOCEvalTests: XCTestCase {
         // 11-point: t = 0…0.5 (6 points) → 1, t = 0.6…1 (5 points) → 2/3.
         XCTAssertEqual(vocAP11(recall: rec, precision: prec), (6 + 5 * 2.0 / 3.0) / 11, accuracy: 1e-15)
     }
+
+    /// Crowd GT act as VOC "difficult" objects: not counted in npos, and a detection whose
+    /// best match is one counts neither as TP nor FP.
+    func testCrowdGroundTruthIsDifficultHandComputed() {
+        let gt = COCOGroundTruth(
+            images: [COCOImage(id: 1)], categories: [COCOCategory(id: 1, name: "person")],
+            annotations: [
+                COCOAnnotation(id: 1, imageID: 1, categoryID: 1, bbox: (0, 0, 10, 10), area: 100, isCrowd: false),
+                COCOAnnotation(id: 2, imageID: 1, categoryID: 1, bbox: (50, 50, 40, 40), area: 1600, isCrowd: true),
+            ])
+        let dets = [
+            COCODetection(imageID: 1, categoryID: 1, bbox: (50, 50, 40, 40), score: 0.9),  // on the crowd: ignored
+            COCODetection(imageID: 1, categoryID: 1, bbox: (0, 0, 10, 10), score: 0.8),    // TP
+            COCODetection(imageID: 1, categoryID: 1, bbox: (200, 200, 10, 10), score: 0.7), // FP
+        ]
+        let r = evaluateVOC(groundTruth: gt, detections: dets).perClass[0]
+        XCTAssertEqual(r.npos, 1)
+        XCTAssertEqual(r.tp, 1)
+        // rec [0, 1, 1], prec [0, 1, 1/2] → envelope reaches 1 at recall 1: AP 1 in both forms.
+        XCTAssertEqual(r.apAll, 1, accuracy: 1e-15)
+        XCTAssertEqual(r.ap11, 1, accuracy: 1e-15)
+    }
 }

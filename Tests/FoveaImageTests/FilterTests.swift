@@ -1,5 +1,5 @@
 // Built-in filters on a real photo crop against scipy.ndimage (sobel,
-// uniform_filter, gaussian_filter, laplace), the Sobel sign convention on a
+// uniform_filter, gaussian_filter, laplace; convolve2d for the even box), the Sobel sign convention on a
 // ramp, and the 8-bit output mapping of `fovea filter`.
 import XCTest
 @testable import FoveaImage
@@ -14,7 +14,7 @@ final class FilterTests: XCTestCase {
         let filters: [String: Filter] = [
             "sobel-x": .sobelX, "sobel-x-flipped": .sobelXFlipped, "sobel-y": .sobelY,
             "sobel-y-flipped": .sobelYFlipped, "sobel-magnitude": .sobelMagnitude, "box": .box(size: 3),
-            "box5": .box(size: 5), "gaussian": .gaussian(sigma: 1), "gaussian1.5": .gaussian(sigma: 1.5),
+            "box5": .box(size: 5), "box4": .box(size: 4), "gaussian": .gaussian(sigma: 1), "gaussian1.5": .gaussian(sigma: 1.5),
             "laplacian": .laplacian, "sharpen": .sharpen,
         ]
         XCTAssertEqual(Set(expected.keys), Set(filters.keys))

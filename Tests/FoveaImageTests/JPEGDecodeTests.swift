@@ -1,9 +1,11 @@
 // JPEG decoding against Pillow's pixels: baseline (4:2:0 and 4:4:4),
 // progressive, grayscale, and all eight EXIF orientations.
 //
-// Pillow 13 bundles libjpeg-turbo 3.2 while Fovea links the system's
+// Pillow 13 bundles libjpeg-turbo 3.2.0 while Fovea links the system's
 // libjpeg-turbo (2.1.5 on Debian 12). Both default to the accurate integer
-// IDCT and fancy upsampling; the bound below is what was measured between them.
+// IDCT (JDCT_ISLOW) and fancy upsampling, and on every fixture here (4:2:0,
+// 4:4:4, progressive, gray, partial MCUs) they agree exactly, so the bound is
+// 0. A different IDCT (e.g. classic IJG libjpeg) could differ by ±1.
 import XCTest
 @testable import FoveaImage
 
@@ -26,6 +28,7 @@ final class JPEGDecodeTests: XCTestCase {
     func testBaseline444() throws { try check("jpeg-baseline-444.jpg") }
     func testProgressive() throws { try check("jpeg-progressive.jpg") }
     func testGrayscale() throws { try check("jpeg-gray.jpg") }
+    func testExtraneousBytesBeforeAMarkerAreHarmless() throws { try check("jpeg-extraneous-bytes.jpg") }
 
     func testEveryExifOrientationMatchesPillowExifTranspose() throws {
         for tag in 1...8 { try check("jpeg-orientation-\(tag).jpg") }

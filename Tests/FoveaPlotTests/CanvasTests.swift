@@ -23,6 +23,7 @@ final class CanvasTests: XCTestCase {
         XCTAssertEqual(c.image.pixels.count, 36)
         XCTAssertEqual(Array(c.image.pixels.prefix(6)), [1, 2, 3, 1, 2, 3])
         XCTAssertEqual(Canvas(width: -5, height: 3).image.pixels.count, 0)
+        XCTAssertEqual(Canvas(width: 1, height: Int.max).height, Canvas.maxSide)
     }
 
     func testHorizontalLineColoursExactlyItsPixels() {
@@ -64,6 +65,16 @@ final class CanvasTests: XCTestCase {
         let hit2 = pixels(of: ink, in: d)
         XCTAssertEqual(Set(hit2.map(\.y)), [4, 5])
         XCTAssertEqual(hit2.count, 12 * 2)
+    }
+
+    func testDashPatternContinuesAcrossPolylineVertices() {
+        var c = Canvas(width: 24, height: 3)
+        c.drawLine(from: Point(x: 0, y: 0), to: Point(x: 19, y: 0), ink, dash: Dash(on: 3, off: 2))
+        XCTAssertEqual(pixels(of: ink, in: c).map(\.x), [0, 1, 2, 5, 6, 7, 10, 11, 12, 15, 16, 17])
+        // Same pattern split at x = 6: the second segment starts at step 6 of the pattern, not step 0.
+        var d = Canvas(width: 24, height: 3)
+        d.drawPolyline([Point(x: 0, y: 1), Point(x: 6, y: 1), Point(x: 19, y: 1)], ink, dash: Dash(on: 3, off: 2))
+        XCTAssertEqual(pixels(of: ink, in: d).map(\.x), [0, 1, 2, 5, 6, 7, 10, 11, 12, 15, 16, 17])
     }
 
     func testFilledRectPixelCountIncludingClippedParts() {

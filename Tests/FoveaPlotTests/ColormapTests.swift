@@ -5,19 +5,32 @@ import XCTest
 @testable import FoveaPlot
 
 final class ColormapTests: XCTestCase {
-    func testViridisEndsAndMiddle() {
-        // matplotlib: viridis(0) = (0.267004, 0.004874, 0.329415) → (68, 1, 84);
-        // viridis(1) = (0.993248, 0.906157, 0.143936) → (253, 231, 37).
-        XCTAssertEqual(Colormap.viridis.color(0), RGB(68, 1, 84))
-        XCTAssertEqual(Colormap.viridis.color(1), RGB(253, 231, 37))
-        // matplotlib viridis(0.5) = (0.128729, 0.563265, 0.551229) → (33, 144, 141); the table stop is #21908C.
-        let mid = Colormap.viridis.color(0.5)
-        XCTAssertLessThanOrEqual(abs(Int(mid.r) - 33) + abs(Int(mid.g) - 144) + abs(Int(mid.b) - 141), 3)
+    func testViridisEndsAreThePublishedHexColours() {
+        XCTAssertEqual(Colormap.viridis.color(0), RGB(hex: 0x440154))
+        XCTAssertEqual(Colormap.viridis.color(1), RGB(hex: 0xFDE725))
+    }
+
+    /// Largest per-channel difference between our map and matplotlib's at 33 points.
+    func worstDifference(_ map: Colormap, _ reference: [(t: Double, color: RGB)]) -> Int {
+        reference.map { t, ref in
+            let c = map.color(t)
+            return max(abs(Int(c.r) - Int(ref.r)), abs(Int(c.g) - Int(ref.g)), abs(Int(c.b) - Int(ref.b)))
+        }.max() ?? .max
+    }
+
+    func testStopTablesFollowMatplotlib() {
+        // matplotlib truncates to bytes (so up to 1 low) and interpolates 256 entries; our
+        // stops are joined by straight lines, which cuts viridis' curve by a few units.
+        XCTAssertEqual(ReferenceColormaps.viridis.count, 33)
+        XCTAssertLessThanOrEqual(worstDifference(.viridis, ReferenceColormaps.viridis), 5)
+        XCTAssertLessThanOrEqual(worstDifference(.blues, ReferenceColormaps.blues), 2)
+        XCTAssertGreaterThan(worstDifference(.blues, ReferenceColormaps.viridis), 100, "the check can tell maps apart")
     }
 
     func testInterpolationBetweenStops() {
-        // Halfway between #440154 (68,1,84) and #472D7B (71,45,123): (69.5, 23, 103.5), rounded half up.
-        XCTAssertEqual(Colormap.viridis.color(1.0 / 16), RGB(70, 23, 104))
+        // Halfway between the first two stops #440154 (68,1,84) and #48186A (72,24,106):
+        // (70, 12.5, 95), rounded half up.
+        XCTAssertEqual(Colormap.viridis.color(1.0 / 32), RGB(70, 13, 95))
         let twoStop = Colormap(stops: [RGB(0, 0, 0), RGB(200, 100, 50)])
         XCTAssertEqual(twoStop.color(0.25), RGB(50, 25, 13))
         XCTAssertEqual(Colormap.gray.color(0.5), RGB(128, 128, 128))

@@ -29,12 +29,12 @@ final class HeatmapTests: XCTestCase {
         XCTAssertGreaterThan(L.cellSize, 10)
         assertCell(c, L.cell(row: 1, column: 0), RGB(hex: 0xFDE725), "max → viridis(1)")
         assertCell(c, L.cell(row: 0, column: 0), RGB(hex: 0x440154), "min → viridis(0)")
-        // 2.5 of 0…10 is a quarter: exactly the third of nine stops.
-        assertCell(c, L.cell(row: 1, column: 1), RGB(hex: 0x3B528B), "quarter → stop 2")
+        // 2.5 of 0…10 is a quarter of the way up the map.
+        assertCell(c, L.cell(row: 1, column: 1), Colormap.viridis.color(0.25), "quarter")
 
         let fixed = Heatmap(values: [[0, 5], [10, 2.5]], valueRange: 0...20, showValues: false)
         let f = render(fixed, 300, 240)
-        assertCell(f, fixed.layout(in: f.bounds).cell(row: 1, column: 0), RGB(hex: 0x21908C), "10 of 0…20 → middle stop")
+        assertCell(f, fixed.layout(in: f.bounds).cell(row: 1, column: 0), Colormap.viridis.color(0.5), "10 of 0…20 → middle")
     }
 
     func testColorBarRunsFromMaxAtTopToMinAtBottom() {
@@ -90,6 +90,36 @@ final class HeatmapTests: XCTestCase {
         }
     }
 
+    func testLabelsOnBothAxesAndColourBarTicks() {
+        let labels = ["cat", "dog", "person"]
+        let h = Heatmap.confusionMatrix([[5, 1, 0], [2, 6, 1], [0, 0, 9]], labels: labels, title: "")
+        let c = render(h, 420, 300)
+        let L = h.layout(in: c.bounds)
+        let ink = pixels(of: .black, in: c)
+        for (r, label) in labels.enumerated() {
+            // Right-aligned just left of the matrix, centred on the row.
+            let cell = L.cell(row: r, column: 0)
+            let w = Canvas.measureText(label).width
+            let band = PixelRect(x: L.matrix.x - 3 - w, y: cell.y + cell.height / 2 - 5, width: w, height: 10)
+            let found = ink.filter { band.contains(x: $0.x, y: $0.y) }.count
+            XCTAssertEqual(found, labelInk(label), "row label \(label)")
+        }
+        for (col, label) in labels.enumerated() {
+            let cell = L.cell(row: 0, column: col)
+            let band = PixelRect(x: cell.x, y: L.matrix.maxY, width: cell.width, height: 14)
+            XCTAssertEqual(ink.filter { band.contains(x: $0.x, y: $0.y) }.count, labelInk(label), "column label \(label)")
+        }
+        // Tick labels 0, 2, 4, 6, 8 right of the colour bar.
+        XCTAssertEqual(L.colorBarTicks.labels, ["0", "2", "4", "6", "8"])
+        let right = ink.filter { $0.x > L.colorBar.maxX + 2 }.count
+        XCTAssertEqual(right, L.colorBarTicks.labels.map(labelInk).reduce(0, +))
+    }
+
+    /// Ink pixels of a label at scale 1, counted from the font art.
+    func labelInk(_ s: String) -> Int {
+        s.map { BitmapFont.art[Int($0.asciiValue!) - 32].filter { $0 == "#" }.count }.reduce(0, +)
+    }
+
     func testConfusionMatrixNormalisesRows() {
         let h = Heatmap.confusionMatrix([[3, 1], [0, 0]], labels: ["x", "y"], normalize: true)
         XCTAssertEqual(h.values, [[0.75, 0.25], [0, 0]])
@@ -105,7 +135,8 @@ final class HeatmapTests: XCTestCase {
         let L = h.layout(in: c.bounds)
         assertCell(c, L.cell(row: 0, column: 1), Colormap.viridis.badColor, "NaN cell")
         assertCell(c, L.cell(row: 1, column: 1), Colormap.viridis.badColor, "missing cell")
-        for m in [Heatmap(values: []), Heatmap(values: [[]]), Heatmap(values: [[.infinity]])] {
+        for m in [Heatmap(values: []), Heatmap(values: [[]]), Heatmap(values: [[.infinity]]),
+                  Heatmap(values: [[1e308, -1e308], [.greatestFiniteMagnitude, 0]], showValues: true)] {
             XCTAssertEqual(m.render(width: 50, height: 40).pixels.count, 50 * 40 * 3)
             XCTAssertEqual(m.render(width: 0, height: 0).pixels.count, 0)
         }

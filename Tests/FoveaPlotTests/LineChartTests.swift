@@ -68,6 +68,35 @@ final class LineChartTests: XCTestCase {
         XCTAssertGreaterThan(pixels(of: .black, in: canvas(outside, 500, 400)).filter { $0.x > plotOutside.maxX }.count, 50)
     }
 
+    func testBestLegendAvoidsTheData() throws {
+        let rect = PixelRect(x: 0, y: 0, width: 500, height: 400)
+        func corner(_ y: [Double]) -> PixelRect? {
+            let chart = LineChart(series: [Series(name: "s", x: [0, 1], y: y)], xRange: 0...1, yRange: 0...1)
+            return chart.layout(in: rect).legendBox
+        }
+        let plot = LineChart(series: [Series(name: "s", x: [0, 1], y: [0, 1])]).layout(in: rect).plotArea
+        // A rising diagonal crosses the top-right and bottom-left corners: the
+        // legend goes top left. A falling one leaves the top right free.
+        let rising = try XCTUnwrap(corner([0, 1])), falling = try XCTUnwrap(corner([1, 0]))
+        XCTAssertLessThan(rising.x, plot.x + plot.width / 2)
+        XCTAssertLessThan(rising.y, plot.y + plot.height / 2)
+        XCTAssertGreaterThan(falling.x, plot.x + plot.width / 2)
+        XCTAssertLessThan(falling.y, plot.y + plot.height / 2)
+        XCTAssertNil(LineChart(series: [Series(name: "", y: [1, 2])]).layout(in: rect).legendBox, "no names, no legend")
+    }
+
+    func testPaletteSkipsExplicitColoursAndRepeatsGetDashed() {
+        var series = (0..<12).map { Series(name: "c\($0)", y: [Double($0), 1]) }
+        series.insert(Series(name: "all", y: [0, 0], color: .black), at: 3)
+        let chart = LineChart(series: series)
+        XCTAssertEqual(chart.color(of: 4), Palette.color(3))
+        XCTAssertEqual(chart.style(of: 3), .solid)
+        XCTAssertEqual(chart.style(of: 10), .solid)
+        XCTAssertEqual(chart.color(of: 11), Palette.color(0))
+        XCTAssertEqual(chart.style(of: 11), .dashed)
+        XCTAssertEqual(Series(name: "loss", y: [3, 2, 1]).x, [1, 2, 3])
+    }
+
     func testBadDataNeverCrashesAndFiniteDataStillDraws() {
         let green = RGB(0, 160, 0)
         let chart = LineChart(title: "bad", xLabel: "x", yLabel: "y", series: [
@@ -85,6 +114,21 @@ final class LineChartTests: XCTestCase {
         XCTAssertFalse(pixels(of: green, in: canvas(chart, 300, 200)).isEmpty)
         let allNaN = LineChart(series: [Series(name: "n", x: [.nan], y: [.nan])])
         XCTAssertEqual(allNaN.layout(in: PixelRect(x: 0, y: 0, width: 100, height: 100)).xRange, 0...1)
+    }
+
+    func testExtremeValuesAndRangesNeverTrap() {
+        let values: [Double] = [0, 1, -1, 1e300, -1e300, 1e-300, .nan, .infinity, -.infinity,
+                                .greatestFiniteMagnitude, -.greatestFiniteMagnitude, 0.5]
+        let ranges: [ClosedRange<Double>?] = [nil, 0...1, 0...1e-300, -1e308...1e308, 5...5, 1e300...1e301]
+        for xr in ranges {
+            for yr in ranges {
+                let chart = LineChart(title: "t", xLabel: "x", yLabel: "y",
+                                      series: [Series(name: "a", x: values, y: values.reversed(), marker: .circle),
+                                               Series(name: "b", x: values.shuffled(), y: values)],
+                                      xRange: xr, yRange: yr)
+                XCTAssertEqual(chart.render(width: 120, height: 90).pixels.count, 120 * 90 * 3)
+            }
+        }
     }
 
     func testPanelsPutChartsSideBySide() {

@@ -1,9 +1,21 @@
-// Nice 1-2-5 ticks and ranges, checked against hand-worked ranges.
+// Nice 1-2-5 ticks and ranges, checked against hand-worked ranges and
+// matplotlib's MaxNLocator (ReferenceTicks.swift).
 
 import XCTest
 @testable import FoveaPlot
 
 final class TicksTests: XCTestCase {
+    func testTicksMatchMatplotlibMaxNLocator() {
+        XCTAssertGreaterThan(ReferenceTicks.cases.count, 50)
+        for (lo, hi, expected) in ReferenceTicks.cases {
+            let got = NiceTicks.ticks(from: lo, to: hi).values
+            XCTAssertEqual(got.count, expected.count, "\(lo)…\(hi): \(got) vs \(expected)")
+            for (g, e) in zip(got, expected) {
+                XCTAssertEqual(g, e, accuracy: 1e-9 * (hi - lo), "\(lo)…\(hi)")
+            }
+        }
+    }
+
     func testUnitRange() {
         let t = NiceTicks.ticks(from: 0, to: 1)
         XCTAssertEqual(t.values, [0, 0.2, 0.4, 0.6, 0.8, 1.0])
@@ -34,6 +46,9 @@ final class TicksTests: XCTestCase {
         let t = NiceTicks.ticks(from: 0, to: 5e7)
         XCTAssertEqual(t.values, [0, 1e7, 2e7, 3e7, 4e7, 5e7])
         XCTAssertEqual(t.labels[1], "1e+07")
+        XCTAssertEqual(NiceTicks.ticks(from: 0, to: 2.5e7).labels, ["0", "5e+06", "1e+07", "1.5e+07", "2e+07", "2.5e+07"])
+        let tiny = NiceTicks.ticks(from: 1.0000005, to: 1.0000035)
+        XCTAssertEqual(tiny.labels, ["1.000001", "1.000002", "1.000003"])
     }
 
     func testDegenerateInputsGiveNoTicks() {

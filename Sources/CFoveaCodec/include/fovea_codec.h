@@ -24,9 +24,7 @@ typedef struct {
     int file_channels;   // samples per pixel as stored (a palette counts as 3, or 4 with transparency)
     int bit_depth;       // bits per sample as stored
     int out_channels;    // 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA
-    int color_type;      // PNG color type, or JPEG J_COLOR_SPACE of the file
     int interlaced;      // PNG Adam7, or JPEG progressive
-    int has_transparency;// PNG tRNS chunk present
 } fovea_image_header;
 
 // ---- PNG decoding: create, read header, read pixels, destroy. ----
