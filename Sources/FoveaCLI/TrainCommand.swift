@@ -96,7 +96,7 @@ struct TrainClassifierCommand: ParsableCommand {
         options.learningRate = learningRate
         options.validationSplit = validationSplit
         options.earlyStoppingPatience = earlyStoppingPatience
-        options.augmentation = augment ? AugmentationOptions(elasticAlpha: elastic ? 8 : 0) : nil
+        options.augmentation = augment ? AugmentationOptions(elasticAlpha: elastic ? 34 : 0) : nil
         options.seed = seed
         try options.check()
         if let threads { Engine.setThreads(threads) }

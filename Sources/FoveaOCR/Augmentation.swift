@@ -31,8 +31,9 @@ public struct AugmentationOptions: Sendable {
     /// Largest rotation in degrees, uniform in ±maxRotation.
     public var maxRotation: Float
     public var scaleRange: ClosedRange<Float>
-    /// Elastic distortion strength in pixels (0 disables it) and the
-    /// smoothness (Gaussian sigma, pixels) of its random displacement field.
+    /// Elastic distortion strength (0 disables it) and the smoothness
+    /// (Gaussian sigma, pixels) of its random displacement field; Simard et
+    /// al. used alpha 34, sigma 4 on 28x28 digits (about 1.4 px displacements).
     public var elasticAlpha: Float
     public var elasticSigma: Float
 
