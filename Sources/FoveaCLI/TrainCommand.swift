@@ -105,10 +105,8 @@ struct TrainClassifierCommand: ParsableCommand {
                                           classCount: labelMapping.count)
         if let limit, limit < data.count { data = data.subset(Array(0..<limit)) }
         let outputURL = URL(fileURLWithPath: output)
-        try FileManager.default.createDirectory(at: outputURL.deletingLastPathComponent(), withIntermediateDirectories: true)
-        if let plotsDir {
-            try FileManager.default.createDirectory(atPath: plotsDir, withIntermediateDirectories: true)
-        }
+        try makeFolder(outputURL.deletingLastPathComponent().path, for: "--output")
+        if let plotsDir { try makeFolder(plotsDir, for: "--plots-dir") }
 
         note("training \(arch) on \(data.count) images of \(images) (\(labelMapping.count) classes, "
              + "\(Int((validationSplit * 100).rounded()))% held out for validation), \(Engine.threads) threads")
@@ -140,6 +138,15 @@ struct TrainClassifierCommand: ParsableCommand {
             }
         }
         report(result, mapping: labelMapping, plots: plots)
+    }
+
+    private func makeFolder(_ path: String, for option: String) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            let reason = (error as NSError).localizedDescription
+            throw ClassifierCommandError("\(path): cannot create the folder for \(option) (\(reason))")
+        }
     }
 
     private func report(_ result: ClassifierTrainingResult, mapping: LabelMapping, plots: [String]) {

@@ -51,7 +51,9 @@ public enum LabelMappingError: Error, CustomStringConvertible {
         case .unreadable(let path):
             return "\(path): cannot read the label mapping file"
         case .badLine(let path, let line, let text):
-            return "\(path):\(line): \"\(text)\" is not `label ascii_code` (two integers, as in emnist-bymerge-mapping.txt)"
+            // A binary file passed by mistake would flood the terminal: show a short, printable excerpt.
+            let excerpt = String(text.unicodeScalars.prefix(40).map { $0.isASCII && $0.value >= 32 ? Character($0) : "?" })
+            return "\(path):\(line): \"\(excerpt)\" is not `label ascii_code` (two integers, as in emnist-bymerge-mapping.txt)"
         case .notDense(let path, let missing):
             return "\(path): class \(missing) has no entry; expected labels 0..<n, each once"
         }
