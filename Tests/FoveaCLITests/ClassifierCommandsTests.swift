@@ -53,7 +53,10 @@ final class ClassifierCommandsTests: XCTestCase {
         // 10% of 2000 held out: 1800 train, 200 validation; progress and epoch lines on stderr.
         XCTAssertTrue(result.stdout.contains("training images: 1800, validation images: 200"), result.stdout)
         XCTAssertTrue(result.stdout.contains("most confused"), result.stdout)
-        XCTAssertTrue(result.stderr.contains("epoch 1/1 ["), result.stderr)
+        // Not a terminal: one progress line per tenth of the epoch (57 batches), not one per batch.
+        let progressLines = result.stderr.split(separator: "\n").filter { $0.hasPrefix("epoch 1/1 [") }
+        XCTAssertEqual(progressLines.count, 11, result.stderr)
+        XCTAssertTrue(progressLines.last?.contains("57/57 loss") ?? false, result.stderr)
         XCTAssertTrue(result.stderr.contains("val_accuracy"), result.stderr)
     }
 
