@@ -31,6 +31,13 @@ final class ClassifierTrainingTests: XCTestCase {
         }
     }
 
+    /// A model path in the temporary folder, removed when the test ends.
+    private func temporaryModelFile() -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("fovea-model-\(UUID().uuidString).safetensors")
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return url
+    }
+
     private func miniSubset(_ n: Int) throws -> EMNISTDataset {
         try EMNISTDataset.load(images: TestPaths.mini("emnist-mini-train-images-idx3-ubyte.gz"),
                                labels: TestPaths.mini("emnist-mini-train-labels-idx1-ubyte.gz"))
@@ -39,8 +46,7 @@ final class ClassifierTrainingTests: XCTestCase {
 
     func testKeptCheckpointReproducesTheBestValidationAccuracy() throws {
         let data = try miniSubset(800)
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("fovea-ckpt-\(UUID().uuidString).safetensors")
-        defer { try? FileManager.default.removeItem(at: output) }
+        let output = temporaryModelFile()
         var options = ClassifierTrainingOptions()
         options.architecture = "tiny-cnn"
         options.epochs = 3
@@ -74,8 +80,7 @@ final class ClassifierTrainingTests: XCTestCase {
         options.augmentation = AugmentationOptions(elasticAlpha: 4)
         func run(seed: UInt64) throws -> [Float] {
             options.seed = seed
-            let output = FileManager.default.temporaryDirectory.appendingPathComponent("fovea-seed-\(UUID().uuidString).safetensors")
-            defer { try? FileManager.default.removeItem(at: output) }
+            let output = temporaryModelFile()
             let h = try ClassifierTraining.train(data: data, mapping: .emnistByMerge, options: options, output: output).history
             return h.loss + h.valLoss
         }
@@ -86,8 +91,7 @@ final class ClassifierTrainingTests: XCTestCase {
 
     func testEarlyStoppingEndsAPlateau() throws {
         let data = try miniSubset(200)
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("fovea-es-\(UUID().uuidString).safetensors")
-        defer { try? FileManager.default.removeItem(at: output) }
+        let output = temporaryModelFile()
         var options = ClassifierTrainingOptions()
         options.architecture = "tiny-cnn"
         options.epochs = 6
