@@ -33,7 +33,7 @@ def fovea_results(binary, threads, quick):
     return json.loads(out)
 
 
-def keras_results(names, threads, quick, config):
+def keras_results(names, threads, config):
     import numpy as np
     import tensorflow as tf
     tf.config.threading.set_intra_op_parallelism_threads(threads)
@@ -45,6 +45,7 @@ def keras_results(names, threads, quick, config):
                 "geron-deep": lambda: ref.geron_deep(47),
                 "fovea-emnist": lambda: ref.fovea_emnist(47)}
     rng = np.random.default_rng(1)
+    load = os.getloadavg()[0]
     results = {}
     for name in names:
         keras.backend.clear_session()
@@ -93,7 +94,7 @@ def keras_results(names, threads, quick, config):
             "latency_ms": median_ms(compiled, config["latency_calls"]),
             "latency_eager_ms": median_ms(lambda v: model(v, training=False), config["latency_calls"]),
         }
-    return results, {"tensorflow": tf.__version__, "keras": keras.__version__}
+    return results, {"tensorflow": tf.__version__, "keras": keras.__version__, "load_average": load}
 
 
 def main():
@@ -107,28 +108,37 @@ def main():
     fovea = fovea_results(args.fovea, args.threads, args.quick)
     names = [m["model"] for m in fovea["models"]]
     # Keras runs exactly the batch counts Fovea reports having used.
-    keras_res, versions = keras_results(names, args.threads, args.quick, fovea["config"])
+    keras_res, versions = keras_results(names, args.threads, fovea["config"])
 
+    # (model, metric, Fovea, Keras, target ratio Fovea/Keras, True when higher is better)
     rows = []
     for m in fovea["models"]:
         k = keras_res[m["model"]]
         rows.append((m["model"], "train img/s (batch %d)" % fovea["config"]["train_batch"],
-                     m["train_images_per_s"], k["train_images_per_s"], "higher is better"))
+                     m["train_images_per_s"], k["train_images_per_s"], 1.5, True))
         rows.append((m["model"], "infer img/s (batch %d)" % fovea["config"]["infer_batch"],
-                     m["infer_images_per_s"], k["infer_images_per_s"], "higher is better"))
-        rows.append((m["model"], "latency ms vs tf.function", m["latency_ms"], k["latency_ms"], "lower is better"))
-        rows.append((m["model"], "latency ms vs eager", m["latency_ms"], k["latency_eager_ms"], "lower is better"))
+                     m["infer_images_per_s"], k["infer_images_per_s"], 1.5, True))
+        rows.append((m["model"], "latency ms vs tf.function", m["latency_ms"], k["latency_ms"], 0.3, False))
+        rows.append((m["model"], "latency ms vs eager", m["latency_ms"], k["latency_eager_ms"], None, False))
 
     machine = fovea["machine"]
     print(f"CPU: {machine['cpu']}, {machine['cores']} cores; threads: Fovea {fovea['threads']}, "
           f"Keras {args.threads}; TensorFlow {versions['tensorflow']}, Keras {versions['keras']}; "
-          f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '-')}")
-    print(f"{'model':<14} {'metric':<28} {'Fovea':>10} {'Keras':>10} {'Fovea/Keras':>12}")
-    print("-" * 78)
-    for model, metric, f, k, note in rows:
-        print(f"{model:<14} {metric:<28} {f:>10.1f} {k:>10.1f} {f / k:>11.2f}x  ({note})"
-              if "img/s" in metric else
-              f"{model:<14} {metric:<28} {f:>10.3f} {k:>10.3f} {f / k:>11.2f}x  ({note})")
+          f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '-')}, "
+          f"OPENBLAS_L2_SIZE={os.environ.get('OPENBLAS_L2_SIZE', '-')}")
+    print(f"1-min load average: {machine.get('load_average', float('nan')):.2f} before Fovea, "
+          f"{versions['load_average']:.2f} before Keras (above {machine['cores']}: other work competed for the CPU)")
+    print(f"{'model':<14} {'metric':<27} {'Fovea':>9} {'Keras':>9} {'Fovea/Keras':>11}  target")
+    print("-" * 84)
+    for model, metric, f, k, target, higher in rows:
+        digits = 1 if higher else 3
+        ratio = f / k
+        if target is None:
+            verdict = ""
+        else:
+            met = ratio >= target if higher else ratio <= target
+            verdict = f"{'>=' if higher else '<='} {target:.2f}x {'met' if met else 'NOT met'}"
+        print(f"{model:<14} {metric:<27} {f:>9.{digits}f} {k:>9.{digits}f} {ratio:>10.2f}x  {verdict}")
     if args.json:
         with open(args.json, "w") as fh:
             json.dump({"fovea": fovea, "keras": keras_res, "versions": versions}, fh, indent=1)

@@ -56,9 +56,15 @@ def keras_rebuild(arch, architecture, tensors):
     have exactly the shapes of the file's tensors, and take their values."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import keras
-    model = keras.models.model_from_json(architecture)
+    spec = json.loads(architecture)
+    if spec["class_name"] == "FoveaMultiOutput":
+        # A trunk and heads, each a Sequential description of its own.
+        parts = [spec["config"]["trunk"]] + [h["model"] for h in spec["config"]["heads"]]
+    else:
+        parts = [spec]
+    models = [keras.models.model_from_json(json.dumps(part)) for part in parts]
     problems = []
-    keras_weights = {v.path.split("/", 1)[1]: v for v in model.weights}
+    keras_weights = {v.path.split("/", 1)[1]: v for m in models for v in m.weights}
     if sorted(keras_weights) != sorted(tensors):
         return [f"{arch} keras: weight names differ: {sorted(set(keras_weights) ^ set(tensors))}"]
     for name, v in keras_weights.items():
@@ -67,7 +73,8 @@ def keras_rebuild(arch, architecture, tensors):
         else:
             v.assign(tensors[name])
     if not problems:
-        print(f"{arch}: Keras rebuilt the model from the metadata ({model.count_params():,} params) "
+        print(f"{arch}: Keras rebuilt the model from the metadata "
+              f"({sum(m.count_params() for m in models):,} params in {len(models)} part(s)) "
               f"and took all {len(tensors)} tensors by name", flush=True)
     return problems
 
@@ -79,7 +86,7 @@ def main():
     ap.add_argument("--keras", action="store_true",
                     help="also rebuild each model in Keras from the metadata (needs tensorflow in the venv)")
     args = ap.parse_args()
-    archs = args.arch or ["textbook-cnn", "fovea-emnist", "lenet5"]
+    archs = args.arch or ["textbook-cnn", "fovea-emnist", "lenet5", "textbook-cls-loc"]
     problems = []
     with tempfile.TemporaryDirectory() as tmp:
         for arch in archs:
@@ -93,9 +100,9 @@ def main():
                 problems.append(f"{arch}: Python read a dtype other than float32")
             problems += compare(f"{arch} fovea->python", expected, loaded)
             try:
-                layers = json.loads(metadata.get("architecture", ""))["config"]["layers"]
+                spec = json.loads(metadata.get("architecture", ""))
                 print(f"{arch}: {len(loaded)} tensors, {sum(t.size for t in loaded.values()):,} values, "
-                      f"architecture metadata with {len(layers) - 1} layers", flush=True)
+                      f"architecture metadata of class {spec['class_name']}", flush=True)
             except (json.JSONDecodeError, KeyError, TypeError):
                 problems.append(f"{arch}: metadata 'architecture' is not Keras-style JSON: "
                                 f"{metadata.get('architecture')!r:.80}")

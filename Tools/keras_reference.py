@@ -110,6 +110,23 @@ def fovea_emnist(classes=47):
     ])
 
 
+def textbook_cls_loc(classes=10):
+    """Classification + localisation (TensorFlow Advanced Techniques course,
+    MNIST digits on a 75x75 canvas): a functional model with two outputs."""
+    inputs = keras.Input((75, 75, 1))
+    x = layers.Conv2D(16, 3, activation="relu")(inputs)
+    x = layers.AveragePooling2D(2)(x)
+    x = layers.Conv2D(32, 3, activation="relu")(x)
+    x = layers.AveragePooling2D(2)(x)
+    x = layers.Conv2D(64, 3, activation="relu")(x)
+    x = layers.AveragePooling2D(2)(x)
+    x = layers.Flatten()(x)
+    x = layers.Dense(128, activation="relu")(x)
+    classification = layers.Dense(classes, activation="softmax", name="classification")(x)
+    box = layers.Dense(4, name="bounding_box")(x)
+    return keras.Model(inputs, [classification, box])
+
+
 MODELS = {
     "textbook-cnn": lambda: textbook_cnn(47),
     "chollet-convnet": lambda: chollet_convnet(10),
@@ -119,12 +136,15 @@ MODELS = {
     "geron-deep-10": lambda: geron_deep(10),
     "geron-deep-47": lambda: geron_deep(47),
     "fovea-emnist": lambda: fovea_emnist(47),
+    "textbook-cls-loc": lambda: textbook_cls_loc(10),
 }
 
 
 def describe(model):
     rows = []
     for layer in model.layers:
+        if isinstance(layer, keras.layers.InputLayer):
+            continue
         rows.append({
             "name": layer.name,
             "type": type(layer).__name__,

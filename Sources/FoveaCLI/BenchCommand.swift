@@ -27,6 +27,9 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Few timed batches: a quick smoke run, too noisy to quote.")
     var quick = false
 
+    @Flag(help: "Also time each layer's forward and backward pass, the loss and the update (one training batch).")
+    var profile = false
+
     @Option(name: .customLong("model"),
             help: "Architecture to measure; repeat for several (default: textbook-cnn, geron-deep, fovea-emnist).")
     var models: [String] = []
@@ -42,6 +45,7 @@ struct BenchCommand: ParsableCommand {
         #if DEBUG
         FileHandle.standardError.write(Data("warning: this fovea is a debug build; its figures are not representative. Build with: swift build -c release --product fovea\n".utf8))
         #endif
+        let machine = MachineInfo.current()
         let threadCount = threads ?? ProcessInfo.processInfo.activeProcessorCount
         Engine.setThreads(threadCount)
         let config: BenchConfig = quick ? .quick : .standard
@@ -52,14 +56,24 @@ struct BenchCommand: ParsableCommand {
                 FileHandle.standardError.write(Data((line + "\n").utf8))
             })
         }
-        let report = BenchReport(machine: .current(), threads: threadCount, config: config, models: results)
+        var profiles: [String: [StepTiming]]?
+        if profile {
+            profiles = [:]
+            for arch in archs {
+                FileHandle.standardError.write(Data("\(arch.rawValue): profiling a training step layer by layer\n".utf8))
+                profiles?[arch.rawValue] = try Bench.profile(arch, batch: config.trainBatch, iterations: quick ? 2 : 5)
+            }
+        }
+        let report = BenchReport(machine: machine, threads: threadCount, config: config, models: results,
+                                 profiles: profiles)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
             return
         }
-        print("CPU: \(report.machine.cpu), \(report.machine.cores) cores; threads: \(threadCount); build: \(report.build)")
+        let load = machine.loadAverage.map { String(format: "; load average at start %.2f", $0) } ?? ""
+        print("CPU: \(machine.cpu), \(machine.cores) cores; threads: \(threadCount); build: \(report.build)\(load)")
         print("model           params     train img/s  infer img/s  latency ms (median / p90)")
         for r in results {
             let name = r.model.padding(toLength: 14, withPad: " ", startingAt: 0)
@@ -68,6 +82,20 @@ struct BenchCommand: ParsableCommand {
                   + pad(String(format: "%.3f / %.3f", r.latencyMilliseconds, r.latencyP90Milliseconds), 20))
         }
         print("train: batch \(config.trainBatch), \(config.trainBatches) timed batches; infer: batch \(config.inferBatch), \(config.inferBatches) batches; latency: \(config.latencyCalls) calls")
+        for arch in archs {
+            guard let parts = profiles?[arch.rawValue] else { continue }
+            let total = parts.reduce(0) { $0 + $1.forwardMilliseconds + $1.backwardMilliseconds }
+            print("\n\(arch.rawValue): one training step of \(config.trainBatch) images, \(String(format: "%.1f", total)) ms")
+            print("part                    type                  forward ms  backward ms  share")
+            for p in parts {
+                let share = 100 * (p.forwardMilliseconds + p.backwardMilliseconds) / max(total, 1e-9)
+                print(p.part.padding(toLength: 23, withPad: " ", startingAt: 0) + " "
+                      + p.type.padding(toLength: 20, withPad: " ", startingAt: 0)
+                      + pad(String(format: "%.2f", p.forwardMilliseconds), 12)
+                      + pad(String(format: "%.2f", p.backwardMilliseconds), 13)
+                      + pad(String(format: "%.1f%%", share), 7))
+            }
+        }
     }
 
     private func pad(_ s: String, _ width: Int) -> String {

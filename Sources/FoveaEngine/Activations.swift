@@ -34,11 +34,37 @@ extension Activation {
         parallelFor(rows, costPerItem: width * (act == .linear || act == .relu ? 1 : 8)) { range in
             for r in range {
                 let row = p + r * width
+                if act == .relu || act == .linear {
+                    act.biasReluRow(row, width, bias)
+                    continue
+                }
                 if let bias {
                     for j in 0..<width { row[j] += bias[j] }
                 }
                 act.applyRow(row, width)
             }
+        }
+    }
+
+    /// row = row + bias, then max(·, 0) for ReLU, eight lanes at a time.
+    @inline(__always)
+    private func biasReluRow(_ row: UnsafeMutablePointer<Float>, _ width: Int, _ bias: UnsafePointer<Float>?) {
+        let relu = self == .relu
+        if !relu && bias == nil { return }
+        let zero = Float8(repeating: 0)
+        var j = 0
+        while j + 8 <= width {
+            var v = load8(row + j)
+            if let bias { v += load8(bias + j) }
+            if relu { v.replace(with: zero, where: v .< zero) }
+            store8(v, row + j)
+            j += 8
+        }
+        while j < width {
+            var v = row[j]
+            if let bias { v += bias[j] }
+            row[j] = relu ? Swift.max(v, 0) : v
+            j += 1
         }
     }
 
@@ -82,6 +108,10 @@ extension Activation {
                          rows: Int, width: Int, fusedSoftmax: Bool) {
         if self == .linear || (self == .softmax && fusedSoftmax) { return }
         let act = self
+        if act == .relu {
+            reluBackward(y, g, count: rows * width)
+            return
+        }
         parallelFor(rows, costPerItem: width * 2) { range in
             for r in range {
                 let yr = y + r * width
@@ -90,7 +120,7 @@ extension Activation {
                 case .linear:
                     break
                 case .relu:
-                    for j in 0..<width { gr[j] = yr[j] > 0 ? gr[j] : 0 }
+                    break
                 case .sigmoid:
                     for j in 0..<width { gr[j] *= yr[j] * (1 - yr[j]) }
                 case .tanh:
@@ -101,6 +131,25 @@ extension Activation {
                     for j in 0..<width { gr[j] = yr[j] * (gr[j] - dot) }
                 }
             }
+        }
+    }
+}
+
+/// g = y > 0 ? g : 0 over `count` values, split over threads.
+private func reluBackward(_ y: UnsafePointer<Float>, _ g: UnsafeMutablePointer<Float>, count: Int) {
+    let blocks = (count + 4095) / 4096
+    parallelFor(blocks, costPerItem: 4096) { range in
+        let zero = Float8(repeating: 0)
+        let end = Swift.min(range.upperBound * 4096, count)
+        var i = range.lowerBound * 4096
+        while i + 8 <= end {
+            let keep = load8(y + i) .> zero
+            store8(zero.replacing(with: load8(g + i), where: keep), g + i)
+            i += 8
+        }
+        while i < end {
+            g[i] = y[i] > 0 ? g[i] : 0
+            i += 1
         }
     }
 }

@@ -11,12 +11,16 @@ private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
 enum Allocator {
     private static let trimThreshold: Int32 = -1  // M_TRIM_THRESHOLD
     private static let mmapThreshold: Int32 = -3  // M_MMAP_THRESHOLD
+    /// Blocks up to this size come from the heap; see `Sequential.predict`,
+    /// which keeps its internal batches under it.
+    static let largestHeapBlock: Int32 = 32 << 20
 
-    /// Applied once, when the first model is built.
+    /// Applied once, when the first model or weighted layer is built.
     static let tuned: Bool = {
         #if os(Linux)
-        _ = glibcMallopt(mmapThreshold, 1 << 30)
-        _ = glibcMallopt(trimThreshold, 1 << 30)
+        // 32 MiB is the largest mmap threshold glibc accepts; larger values are refused.
+        _ = glibcMallopt(mmapThreshold, largestHeapBlock)
+        _ = glibcMallopt(trimThreshold, 4 * largestHeapBlock)
         #endif
         return true
     }()

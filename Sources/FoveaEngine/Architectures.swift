@@ -124,3 +124,50 @@ public enum Architecture: String, CaseIterable, Sendable {
         ]
     }
 }
+
+/// Built-in models with a shared trunk and several named heads.
+public enum MultiOutputArchitecture: String, CaseIterable, Sendable {
+    /// The classification + localisation model of the TensorFlow "Advanced
+    /// Techniques" course (an MNIST digit placed on a 75x75 canvas): a small
+    /// convolutional trunk, a softmax class head and a linear 4-unit box head,
+    /// with the loss weighted 0.8 / 0.2.
+    case textbookClsLoc = "textbook-cls-loc"
+
+    public var about: String {
+        "Conv 16/32/64, Dense 128; class (0.8) + box (0.2) heads"
+    }
+
+    public var defaultClasses: Int { 10 }
+    public var defaultInputShape: [Int] { [75, 75, 1] }
+
+    public func make(classes: Int? = nil, inputShape: [Int]? = nil) throws -> MultiOutputModel {
+        let n = classes ?? defaultClasses
+        let shape = inputShape ?? defaultInputShape
+        guard n >= 1 else { throw EngineError.invalidArgument("\(rawValue): classes must be at least 1, got \(n)") }
+        guard shape.count == 3, shape.allSatisfy({ $0 >= 1 }) else {
+            throw EngineError.invalidArgument("\(rawValue): input shape must be HxWxC, got \(shape)")
+        }
+        let trunk = try Sequential(inputShape: shape, layers: [
+            Conv2D(filters: 16, kernelSize: 3, activation: .relu),
+            AveragePooling2D(poolSize: 2),
+            Conv2D(filters: 32, kernelSize: 3, activation: .relu),
+            AveragePooling2D(poolSize: 2),
+            Conv2D(filters: 64, kernelSize: 3, activation: .relu),
+            AveragePooling2D(poolSize: 2),
+            Flatten(),
+            Dense(units: 128, activation: .relu),
+        ], name: "trunk")
+        // Head layers carry the head's name, as the course's Keras model names
+        // its outputs, so that every layer name in the model stays unique.
+        let features = trunk.outputShape
+        let classification = try Sequential(
+            inputShape: features, layers: [Dense(units: n, activation: .softmax, name: "classification")],
+            name: "classification")
+        let box = try Sequential(inputShape: features, layers: [Dense(units: 4, name: "bounding_box")],
+                                 name: "bounding_box")
+        return try MultiOutputModel(trunk: trunk, heads: [
+            .init(name: "classification", model: classification, loss: SoftmaxCrossEntropy(sparse: true), weight: 0.8),
+            .init(name: "bounding_box", model: box, loss: MeanSquaredError(), weight: 0.2),
+        ])
+    }
+}

@@ -14,6 +14,16 @@ func sgemm(transA: Bool = false, transB: Bool = false,
            beta: Float = 0,
            c: UnsafeMutablePointer<Float>, ldc: Int) {
     if m == 0 || n == 0 { return }
+    if m == 1 && !transA {
+        // One row (single-image inference): GEMV streams the matrix once
+        // and skips GEMM's packing, which dominates at this size. The output
+        // may be uninitialised memory, and 0 · NaN is NaN: clear it for beta 0.
+        if beta == 0 { c.update(repeating: 0, count: n) }
+        cblas_sgemv(CblasRowMajor, transB ? CblasNoTrans : CblasTrans,
+                    Int32(transB ? n : k), Int32(transB ? k : n),
+                    alpha, b, Int32(ldb), a, 1, beta, c, 1)
+        return
+    }
     cblas_sgemm(CblasRowMajor,
                 transA ? CblasTrans : CblasNoTrans,
                 transB ? CblasTrans : CblasNoTrans,

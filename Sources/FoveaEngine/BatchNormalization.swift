@@ -60,22 +60,31 @@ public final class BatchNormalization: Layer {
         invStd = variance.map { 1 / ($0 + epsilon).squareRoot() }
         let xhat = Tensor(uninitializedShape: input.shape)
         let out = Tensor(uninitializedShape: input.shape)
+        // y = γ·x̂ + β with x̂ = (x - mean)·invStd.
         input.data.withUnsafeBufferPointer { xb in
             xhat.data.withUnsafeMutableBufferPointer { hb in
                 out.data.withUnsafeMutableBufferPointer { yb in
-                    let x = xb.baseAddress!, h = hb.baseAddress!, y = yb.baseAddress!
-                    let gm = gamma.value.data, bt = beta.value.data, s = invStd
-                    gm.withUnsafeBufferPointer { g in
-                        bt.withUnsafeBufferPointer { b in
-                            mean.withUnsafeBufferPointer { m in
-                                s.withUnsafeBufferPointer { sd in
+                    gamma.value.data.withUnsafeBufferPointer { gb in
+                        beta.value.data.withUnsafeBufferPointer { bb in
+                            mean.withUnsafeBufferPointer { mb in
+                                invStd.withUnsafeBufferPointer { sb in
+                                    let x = xb.baseAddress!, h = hb.baseAddress!, y = yb.baseAddress!
+                                    let g = gb.baseAddress!, b = bb.baseAddress!, m = mb.baseAddress!, s = sb.baseAddress!
                                     parallelFor(rows, costPerItem: c) { range in
                                         for r in range {
                                             let o = r * c
-                                            for j in 0..<c {
-                                                let v = (x[o + j] - m[j]) * sd[j]
+                                            var j = 0
+                                            while j + 8 <= c {
+                                                let v = (load8(x + o + j) - load8(m + j)) * load8(s + j)
+                                                store8(v, h + o + j)
+                                                store8(load8(g + j) * v + load8(b + j), y + o + j)
+                                                j += 8
+                                            }
+                                            while j < c {
+                                                let v = (x[o + j] - m[j]) * s[j]
                                                 h[o + j] = v
                                                 y[o + j] = g[j] * v + b[j]
+                                                j += 1
                                             }
                                         }
                                     }
@@ -96,39 +105,60 @@ public final class BatchNormalization: Layer {
         let rows = gradOutput.count / c
         // Σ g and Σ g·x̂ per channel give both the parameter gradients and the
         // two correction terms of the input gradient.
-        var sumG = [Float](repeating: 0, count: c)
-        var sumGX = [Float](repeating: 0, count: c)
-        gradOutput.data.withUnsafeBufferPointer { gb in
+        let sums = gradOutput.data.withUnsafeBufferPointer { gb in
             normalized.data.withUnsafeBufferPointer { hb in
-                let products = [Float](unsafeUninitializedCapacity: rows * c) { p, n in
-                    for i in 0..<(rows * c) { p[i] = gb[i] * hb[i] }
-                    n = rows * c
-                }
-                sumG.withUnsafeMutableBufferPointer { addColumnSums(gb.baseAddress!, rows: rows, width: c, into: $0.baseAddress!) }
-                products.withUnsafeBufferPointer { pb in
-                    sumGX.withUnsafeMutableBufferPointer { addColumnSums(pb.baseAddress!, rows: rows, width: c, into: $0.baseAddress!) }
+                let g = gb.baseAddress!, h = hb.baseAddress!
+                return channelReduce(rows: rows, width: c, slots: 2) { range, acc in
+                    for r in range {
+                        let o = r * c
+                        var j = 0
+                        while j + 8 <= c {
+                            let gv = load8(g + o + j)
+                            store8(load8(acc + j) + gv, acc + j)
+                            store8(load8(acc + c + j) + gv * load8(h + o + j), acc + c + j)
+                            j += 8
+                        }
+                        while j < c {
+                            acc[j] += g[o + j]
+                            acc[c + j] += g[o + j] * h[o + j]
+                            j += 1
+                        }
+                    }
                 }
             }
         }
+        let sumG = sums[0..<c].map { Float($0) }
+        let sumGX = sums[c..<(2 * c)].map { Float($0) }
         for j in 0..<c {
             gamma.grad.data[j] += sumGX[j]
             beta.grad.data[j] += sumG[j]
         }
-        let gm = gamma.value.data, sd = invStd
-        let batchStats = usedBatchStatistics
-        let invRows = 1 / Float(rows)
+        // Training: dx = γ·invStd·(g - (Σg + x̂·Σg·x̂) / rows); inference: γ·invStd·g.
+        let invRows: Float = usedBatchStatistics ? 1 / Float(rows) : 0
+        let scale = zip(gamma.value.data, invStd).map { $0 * $1 }
+        let meanG = sumG.map { $0 * invRows }
+        let meanGX = sumGX.map { $0 * invRows }
         gradOutput.data.withUnsafeMutableBufferPointer { gb in
             normalized.data.withUnsafeBufferPointer { hb in
-                let g = gb.baseAddress!, h = hb.baseAddress!
-                parallelFor(rows, costPerItem: c) { range in
-                    for r in range {
-                        let o = r * c
-                        for j in 0..<c {
-                            let scale = gm[j] * sd[j]
-                            if batchStats {
-                                g[o + j] = scale * (g[o + j] - invRows * (sumG[j] + h[o + j] * sumGX[j]))
-                            } else {
-                                g[o + j] = scale * g[o + j]
+                scale.withUnsafeBufferPointer { kb in
+                    meanG.withUnsafeBufferPointer { mgb in
+                        meanGX.withUnsafeBufferPointer { mxb in
+                            let g = gb.baseAddress!, h = hb.baseAddress!
+                            let k = kb.baseAddress!, mg = mgb.baseAddress!, mx = mxb.baseAddress!
+                            parallelFor(rows, costPerItem: c) { range in
+                                for r in range {
+                                    let o = r * c
+                                    var j = 0
+                                    while j + 8 <= c {
+                                        let v = load8(k + j) * (load8(g + o + j) - load8(mg + j) - load8(h + o + j) * load8(mx + j))
+                                        store8(v, g + o + j)
+                                        j += 8
+                                    }
+                                    while j < c {
+                                        g[o + j] = k[j] * (g[o + j] - mg[j] - h[o + j] * mx[j])
+                                        j += 1
+                                    }
+                                }
                             }
                         }
                     }
@@ -139,22 +169,66 @@ public final class BatchNormalization: Layer {
     }
 }
 
-/// Per-channel mean and biased variance of rows × width values, accumulated
-/// in Double (two passes) so large batches do not lose precision.
+/// Per-channel mean and biased variance of rows × width values (two
+/// passes: the mean first, then squared deviations from it).
 func channelMoments(_ x: UnsafePointer<Float>, rows: Int, width: Int) -> (mean: [Float], variance: [Float]) {
-    var sum = [Double](repeating: 0, count: width)
-    for r in 0..<rows {
-        let row = x + r * width
-        for j in 0..<width { sum[j] += Double(row[j]) }
-    }
-    let mean = sum.map { $0 / Double(max(rows, 1)) }
-    var sq = [Double](repeating: 0, count: width)
-    for r in 0..<rows {
-        let row = x + r * width
-        for j in 0..<width {
-            let d = Double(row[j]) - mean[j]
-            sq[j] += d * d
+    let n = Double(max(rows, 1))
+    let mean = channelReduce(rows: rows, width: width, slots: 1) { range, acc in
+        for r in range {
+            let row = x + r * width
+            var j = 0
+            while j + 8 <= width {
+                store8(load8(acc + j) + load8(row + j), acc + j)
+                j += 8
+            }
+            while j < width {
+                acc[j] += row[j]
+                j += 1
+            }
+        }
+    }.map { Float($0 / n) }
+    let squares = mean.withUnsafeBufferPointer { mb in
+        let m = mb.baseAddress!
+        return channelReduce(rows: rows, width: width, slots: 1) { range, acc in
+            for r in range {
+                let row = x + r * width
+                var j = 0
+                while j + 8 <= width {
+                    let d = load8(row + j) - load8(m + j)
+                    store8(load8(acc + j) + d * d, acc + j)
+                    j += 8
+                }
+                while j < width {
+                    let d = row[j] - m[j]
+                    acc[j] += d * d
+                    j += 1
+                }
+            }
         }
     }
-    return (mean.map { Float($0) }, sq.map { Float($0 / Double(max(rows, 1))) })
+    return (mean, squares.map { Float($0 / n) })
+}
+
+/// Sums per channel over rows: `body(rows, acc)` adds its rows into `acc`
+/// (slots × width zeroed floats). Rows are cut into blocks so each Float
+/// partial sum stays short; blocks run in parallel and are combined in Double.
+func channelReduce(rows: Int, width: Int, slots: Int,
+                   _ body: (Range<Int>, UnsafeMutablePointer<Float>) -> Void) -> [Double] {
+    let blockRows = 256
+    let blocks = max(1, (rows + blockRows - 1) / blockRows)
+    let stride = slots * width
+    var partial = [Float](repeating: 0, count: blocks * stride)
+    partial.withUnsafeMutableBufferPointer { pb in
+        let base = pb.baseAddress!
+        parallelFor(blocks, costPerItem: blockRows * width) { range in
+            for b in range {
+                body((b * blockRows)..<min((b + 1) * blockRows, rows), base + b * stride)
+            }
+        }
+    }
+    var total = [Double](repeating: 0, count: stride)
+    for b in 0..<blocks {
+        for j in 0..<stride { total[j] += Double(partial[b * stride + j]) }
+    }
+    return total
 }

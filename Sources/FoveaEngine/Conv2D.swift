@@ -34,7 +34,7 @@ public final class Conv2D: ActivatedLayer {
 
     /// The im2col buffer is capped so large layers work through the batch in
     /// chunks instead of allocating hundreds of megabytes.
-    static let colsBudget = 8 << 20
+    static let colsBudget = 1 << 19
 
     struct Geometry {
         var inH = 0, inW = 0, inC = 0, outH = 0, outW = 0, padTop = 0, padLeft = 0
@@ -65,6 +65,7 @@ public final class Conv2D: ActivatedLayer {
             throw EngineError.invalidArgument("\(name) (Conv2D): filters, kernel size and strides must be positive")
         }
         let (h, w, c) = (inputShape[0], inputShape[1], inputShape[2])
+        _ = Allocator.tuned
         let (oh, pt) = try windowGeometry(size: h, window: kernelSize.height, stride: strides.height,
                                           padding: padding, layer: name)
         let (ow, pl) = try windowGeometry(size: w, window: kernelSize.width, stride: strides.width,

@@ -35,6 +35,7 @@ public final class Dense: ActivatedLayer {
             throw EngineError.invalidArgument("\(name) (Dense): units must be positive, got \(units)")
         }
         inputUnits = last
+        _ = Allocator.tuned
         kernel = Parameter(name: "kernel", value: glorotUniform([last, units], fanIn: last, fanOut: units))
         bias = useBias ? Parameter(name: "bias", value: Tensor(shape: [units])) : nil
         return Array(inputShape.dropLast()) + [units]

@@ -74,13 +74,31 @@ public final class SGD: Optimizer {
         let (mu, nesterov) = (momentum, self.nesterov)
         forEachTrainable(params, lr: lr, weightDecay: weightDecay) { p, w, g, n in
             if mu == 0 {
-                for i in 0..<n { w[i] -= lr * g[i] }
+                var i = 0
+                while i + 8 <= n {
+                    store8(load8(w + i) - lr * load8(g + i), w + i)
+                    i += 8
+                }
+                while i < n {
+                    w[i] -= lr * g[i]
+                    i += 1
+                }
                 return
             }
-            velocity.with(p, count: n) { v in
-                for i in 0..<n {
+            velocity.with(p, count: n) { vb in
+                let v = vb.baseAddress!
+                var i = 0
+                while i + 8 <= n {
+                    let gi = load8(g + i)
+                    let vi = mu * load8(v + i) - lr * gi
+                    store8(vi, v + i)
+                    store8(load8(w + i) + (nesterov ? mu * vi - lr * gi : vi), w + i)
+                    i += 8
+                }
+                while i < n {
                     v[i] = mu * v[i] - lr * g[i]
                     w[i] += nesterov ? mu * v[i] - lr * g[i] : v[i]
+                    i += 1
                 }
             }
         }
@@ -121,10 +139,22 @@ public final class Adam: Optimizer {
         forEachTrainable(params, lr: lr, weightDecay: weightDecay) { p, w, g, n in
             m.with(p, count: n) { mb in
                 v.with(p, count: n) { vb in
-                    for i in 0..<n {
-                        mb[i] = b1 * mb[i] + (1 - b1) * g[i]
-                        vb[i] = b2 * vb[i] + (1 - b2) * g[i] * g[i]
-                        w[i] -= alpha * mb[i] / (vb[i].squareRoot() + eps)
+                    let m = mb.baseAddress!, v = vb.baseAddress!
+                    var i = 0
+                    while i + 8 <= n {
+                        let gi = load8(g + i)
+                        let mi = b1 * load8(m + i) + (1 - b1) * gi
+                        let vi = b2 * load8(v + i) + (1 - b2) * gi * gi
+                        store8(mi, m + i)
+                        store8(vi, v + i)
+                        store8(load8(w + i) - alpha * mi / (vi.squareRoot() + eps), w + i)
+                        i += 8
+                    }
+                    while i < n {
+                        m[i] = b1 * m[i] + (1 - b1) * g[i]
+                        v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
+                        w[i] -= alpha * m[i] / (v[i].squareRoot() + eps)
+                        i += 1
                     }
                 }
             }

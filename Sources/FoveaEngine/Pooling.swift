@@ -78,10 +78,15 @@ public final class MaxPooling2D: Layer {
                             for ox in 0..<g.outW {
                                 let (ys, xs) = g.window(oy, ox)
                                 dst.update(from: src + (ys.lowerBound * g.inW + xs.lowerBound) * g.c, count: g.c)
+                                let vectorEnd = g.c & ~7
                                 for yy in ys {
                                     for xx in xs {
                                         let row = src + (yy * g.inW + xx) * g.c
-                                        for ch in 0..<g.c { dst[ch] = Swift.max(dst[ch], row[ch]) }
+                                        for ch in stride(from: 0, to: vectorEnd, by: 8) {
+                                            let v = load8(row + ch), m = load8(dst + ch)
+                                            store8(m.replacing(with: v, where: v .> m), dst + ch)
+                                        }
+                                        for ch in vectorEnd..<g.c { dst[ch] = Swift.max(dst[ch], row[ch]) }
                                     }
                                 }
                                 dst += g.c
@@ -111,8 +116,6 @@ public final class MaxPooling2D: Layer {
                     dx.data.withUnsafeMutableBufferPointer { db in
                         let x = xb.baseAddress!, y = yb.baseAddress!, gp = gb.baseAddress!, d = db.baseAddress!
                         parallelFor(n, costPerItem: inPerImage) { range in
-                            let pending = UnsafeMutablePointer<Float>.allocate(capacity: g.c)
-                            defer { pending.deallocate() }
                             for i in range {
                                 let src = x + i * inPerImage
                                 let dImg = d + i * inPerImage
@@ -121,17 +124,31 @@ public final class MaxPooling2D: Layer {
                                 for oy in 0..<g.outH {
                                     for ox in 0..<g.outW {
                                         let (ys, xs) = g.window(oy, ox)
-                                        // pending[ch] holds the gradient until its winner is found.
-                                        for ch in 0..<g.c { pending[ch] = gRow[ch] }
-                                        for yy in ys {
-                                            for xx in xs {
-                                                let off = (yy * g.inW + xx) * g.c
-                                                let row = src + off
-                                                let dRow = dImg + off
-                                                for ch in 0..<g.c {
-                                                    let hit = row[ch] == yRow[ch]
-                                                    dRow[ch] += hit ? pending[ch] : 0
-                                                    pending[ch] = hit ? 0 : pending[ch]
+                                        // Four channels at a time: `pending` keeps each
+                                        // channel's gradient until its first winner takes it.
+                                        let vectorEnd = g.c & ~3
+                                        for ch in stride(from: 0, to: vectorEnd, by: 4) {
+                                            let best = load4(yRow + ch)
+                                            var pending = load4(gRow + ch)
+                                            for yy in ys {
+                                                for xx in xs {
+                                                    let at = (yy * g.inW + xx) * g.c + ch
+                                                    let hit = load4(src + at) .== best
+                                                    let add = SIMD4<Float>(repeating: 0).replacing(with: pending, where: hit)
+                                                    store4(load4(dImg + at) + add, dImg + at)
+                                                    pending.replace(with: 0, where: hit)
+                                                }
+                                            }
+                                        }
+                                        for ch in vectorEnd..<g.c {
+                                            let best = yRow[ch]
+                                            search: for yy in ys {
+                                                for xx in xs {
+                                                    let at = (yy * g.inW + xx) * g.c + ch
+                                                    if src[at] == best {
+                                                        dImg[at] += gRow[ch]
+                                                        break search
+                                                    }
                                                 }
                                             }
                                         }

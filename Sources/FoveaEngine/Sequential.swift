@@ -87,10 +87,15 @@ public final class Sequential {
         for layer in layers[stop...].reversed() { g = layer.backward(g) }
     }
 
-    /// Inference over `x` in batches of `batchSize`.
+    /// Inference over `x` in batches of `batchSize`. Internally batches are
+    /// capped so that no layer output outgrows the allocator's heap blocks
+    /// (bigger ones are mmapped and page-faulted afresh every batch); results
+    /// do not depend on the batch size at inference.
     public func predict(_ x: Tensor, batchSize: Int = 32) -> Tensor {
         let n = x.batchCount
-        let bs = max(1, batchSize)
+        let largestSample = max(outputShapes.map { $0.reduce(1, *) }.max() ?? 1, sampleSize)
+        let heapBatch = max(1, Int(Allocator.largestHeapBlock) / (largestSample * MemoryLayout<Float>.size))
+        let bs = max(1, min(batchSize, heapBatch))
         if n <= bs { return forward(x, training: false) }
         let outSize = outputShape.reduce(1, *)
         let result = Tensor(uninitializedShape: [n] + outputShape)

@@ -58,6 +58,17 @@ public struct ModelSummary: Codable, Sendable, Equatable {
                   sections: [Section(layers: layers, outputShapes: outputShapes)])
     }
 
+    public init(_ model: Sequential) {
+        self.init(model: model.name, inputShape: model.inputShape, layers: model.layers, outputShapes: model.outputShapes)
+    }
+
+    /// The trunk's layers, then each head's under its name.
+    public init(_ model: MultiOutputModel, name: String = "functional") {
+        self.init(model: name, inputShape: model.trunk.inputShape, sections:
+            [Section(layers: model.trunk.layers, outputShapes: model.trunk.outputShapes)]
+            + model.heads.map { Section(head: $0.name, layers: $0.model.layers, outputShapes: $0.model.outputShapes) })
+    }
+
     /// The table as Keras 3 prints it, drawn in plain ASCII so it survives any
     /// terminal or log file. Columns widen for long names instead of wrapping.
     public var table: String {

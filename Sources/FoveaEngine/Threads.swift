@@ -30,9 +30,10 @@ public enum Engine {
 
 /// Runs `body(i)` for i in 0..<count, split into at most `Engine.threads`
 /// contiguous chunks. Work smaller than `minimumWork` units (count × cost)
-/// stays on the calling thread: dispatching costs a few microseconds.
+/// stays on the calling thread: waking a second thread costs tens of
+/// microseconds, which single-image inference cannot amortise.
 @inline(__always)
-func parallelFor(_ count: Int, costPerItem: Int = 1, minimumWork: Int = 32_768,
+func parallelFor(_ count: Int, costPerItem: Int = 1, minimumWork: Int = 131_072,
                  _ body: (Range<Int>) -> Void) {
     let threads = Engine.threads
     if threads <= 1 || count <= 1 || count * costPerItem < minimumWork {

@@ -25,6 +25,18 @@ final class SummaryCommandTests: XCTestCase {
         XCTAssertEqual((object?["rows"] as? [[String: Any]])?.last?["outputShape"] as? [Int], [47])
     }
 
+    func testMultiOutputModelSavesAndReadsBack() throws {
+        let dir = try CLI.temporaryDirectory(for: self)
+        let file = dir.appendingPathComponent("clsloc.safetensors").path
+        let save = try CLI.run(["summary", "textbook-cls-loc", "--save-weights", file])
+        XCTAssertEqual(save.status, 0, save.stderr)
+        let load = try CLI.run(["summary", file])
+        XCTAssertEqual(load.status, 0, load.stderr)
+        // Keras 3.15 functional model with both heads: 426,638 parameters (Tools/keras_reference.py).
+        XCTAssertTrue(load.stdout.contains("Total params: 426,638 (1.63 MB)"), load.stdout)
+        XCTAssertTrue(load.stdout.contains("head \"bounding_box\""), load.stdout)
+    }
+
     func testUnknownModelAndDamagedFileFailCleanly() throws {
         let unknown = try CLI.run(["summary", "resnet-9000"])
         XCTAssertNotEqual(unknown.status, 0)

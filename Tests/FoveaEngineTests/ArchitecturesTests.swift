@@ -147,6 +147,22 @@ let kerasReference: [String: KerasReference] = [
             ("dense_1", "Dense", [47], 12079),
         ],
         totalsLines: ["Total params: 881,487 (3.36 MB)", "Trainable params: 880,591 (3.36 MB)", "Non-trainable params: 896 (3.50 KB)"]),
+    // textbook-cls-loc: Keras 3.15.1
+    "textbook-cls-loc": KerasReference(
+        total: 426638, trainable: 426638, nonTrainable: 0,
+        layers: [
+            ("conv2d", "Conv2D", [73, 73, 16], 160),
+            ("average_pooling2d", "AveragePooling2D", [36, 36, 16], 0),
+            ("conv2d_1", "Conv2D", [34, 34, 32], 4640),
+            ("average_pooling2d_1", "AveragePooling2D", [17, 17, 32], 0),
+            ("conv2d_2", "Conv2D", [15, 15, 64], 18496),
+            ("average_pooling2d_2", "AveragePooling2D", [7, 7, 64], 0),
+            ("flatten", "Flatten", [3136], 0),
+            ("dense", "Dense", [128], 401536),
+            ("classification", "Dense", [10], 1290),
+            ("bounding_box", "Dense", [4], 516),
+        ],
+        totalsLines: ["Total params: 426,638 (1.63 MB)", "Trainable params: 426,638 (1.63 MB)", "Non-trainable params: 0 (0.00 B)"]),
 ]
 
 final class ArchitecturesTests: XCTestCase {
@@ -196,10 +212,32 @@ final class ArchitecturesTests: XCTestCase {
         assertMatchesKeras(try Architecture.foveaEMNIST.make(), "fovea-emnist")
     }
 
+    func testTextbookClassificationLocalisationHeads() throws {
+        let model = try MultiOutputArchitecture.textbookClsLoc.make()
+        XCTAssertEqual(model.heads.map(\.name), ["classification", "bounding_box"])
+        XCTAssertEqual(model.heads.map(\.weight), [0.8, 0.2])
+        XCTAssertTrue(model.heads[0].loss is SoftmaxCrossEntropy)
+        XCTAssertTrue(model.heads[1].loss is MeanSquaredError)
+        let ref = kerasReference["textbook-cls-loc"]!
+        let layers = model.trunk.layers + model.heads.flatMap(\.model.layers)
+        let shapes = model.trunk.outputShapes + model.heads.flatMap(\.model.outputShapes)
+        XCTAssertEqual(layers.map(\.name), ref.layers.map(\.name))
+        XCTAssertEqual(layers.map(\.typeName), ref.layers.map(\.type))
+        XCTAssertEqual(shapes, ref.layers.map(\.shape))
+        XCTAssertEqual(layers.map { $0.parameters.reduce(0) { $0 + $1.value.count } }, ref.layers.map(\.params))
+        let summary = ModelSummary(model)
+        XCTAssertEqual([summary.totalParams, summary.trainableParams, summary.nonTrainableParams],
+                       [ref.total, ref.trainable, ref.nonTrainable])
+        let x = Tensor(shape: [2, 75, 75, 1], repeating: 0.5)
+        let out = model.forward(x)
+        XCTAssertEqual(out["classification"]?.shape, [2, 10])
+        XCTAssertEqual(out["bounding_box"]?.shape, [2, 4])
+    }
+
     func testEveryArchitectureHasAKerasReference() {
-        for arch in Architecture.allCases {
-            XCTAssertTrue(kerasReference.keys.contains { $0 == arch.rawValue || $0.hasPrefix(arch.rawValue + "-") },
-                          "\(arch.rawValue) has no Keras reference: add it to Tools/keras_reference.py")
+        for arch in Architecture.allCases.map(\.rawValue) + MultiOutputArchitecture.allCases.map(\.rawValue) {
+            XCTAssertTrue(kerasReference.keys.contains { $0 == arch || $0.hasPrefix(arch + "-") },
+                          "\(arch) has no Keras reference: add it to Tools/keras_reference.py")
         }
     }
 

@@ -15,6 +15,11 @@ final class BatchNormalizationTests: XCTestCase {
         _ = try bn.build(inputShape: [3, 3, 4])
         randomizeAffine(bn)
         try checkLayerGradients(bn, inputShape: [3, 3, 3, 4], training: true, eps: 1e-2)
+        // 11 channels: the 8-lane vector path and the scalar tail.
+        let wide = BatchNormalization(name: "bn")
+        _ = try wide.build(inputShape: [2, 11])
+        randomizeAffine(wide)
+        try checkLayerGradients(wide, inputShape: [4, 2, 11], training: true, eps: 1e-2)
         let dense = BatchNormalization(name: "bn")
         _ = try dense.build(inputShape: [5])
         randomizeAffine(dense)

@@ -21,12 +21,32 @@ final class BenchTests: XCTestCase {
         XCTAssertLessThanOrEqual(r.latencyMilliseconds, r.latencyP90Milliseconds)
     }
 
+    func testProfileTimesEveryLayerTheLossAndTheUpdate() throws {
+        let parts = try Bench.profile(.lenet5, classes: 10, batch: 8, warmup: 0, iterations: 1)
+        let names = try Architecture.lenet5.make().layers.map(\.name)
+        XCTAssertEqual(parts.map(\.part), names + ["loss", "update"])
+        XCTAssertEqual(parts.first?.type, "Conv2D")
+        XCTAssertTrue(parts.allSatisfy { $0.forwardMilliseconds >= 0 && $0.backwardMilliseconds >= 0 })
+        // Convolutions and the update do real work every step.
+        XCTAssertGreaterThan(parts[0].forwardMilliseconds, 0)
+        XCTAssertGreaterThan(parts.last!.backwardMilliseconds, 0)
+        // The first Conv2D computes no input gradient, yet its weight gradient costs time.
+        XCTAssertGreaterThan(parts[0].backwardMilliseconds, 0)
+    }
+
+    func testRefusesAConfigurationWithNothingToTime() {
+        var config = tiny
+        config.latencyCalls = 0
+        XCTAssertThrowsError(try Bench.run(.lenet5, config: config))
+    }
+
     func testReportJSONHasTheKeysThePeerScriptReads() throws {
         let result = BenchResult(model: "m", params: 1, trainImagesPerSecond: 2, inferImagesPerSecond: 3,
                                  latencyMilliseconds: 4, latencyP90Milliseconds: 5, finalLoss: 6)
-        let report = BenchReport(machine: MachineInfo(cpu: "cpu", cores: 2), threads: 2, config: .standard, models: [result])
+        let report = BenchReport(machine: MachineInfo(cpu: "cpu", cores: 2, loadAverage: 0.5), threads: 2, config: .standard, models: [result])
         let object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(report)) as! [String: Any]
         XCTAssertEqual(Set(object.keys), ["machine", "threads", "build", "config", "models"])
+        XCTAssertEqual((object["machine"] as? [String: Any])?["load_average"] as? Double, 0.5)
         let model = (object["models"] as! [[String: Any]])[0]
         XCTAssertEqual(model["train_images_per_s"] as? Double, 2)
         XCTAssertEqual(model["infer_images_per_s"] as? Double, 3)

@@ -21,6 +21,24 @@ final class DenseTests: XCTestCase {
         XCTAssertEqual(y.data, [1 - 5 + 0.5, 2 - 6 - 1])
     }
 
+    /// One-row batches take the GEMV path; they must agree with the same
+    /// rows inside a larger batch, forward and backward.
+    func testSingleRowMatchesBatch() throws {
+        let d = Dense(units: 7, activation: .tanh, name: "d")
+        _ = try d.build(inputShape: [5])
+        let x = randomTensor([3, 5], seed: 4)
+        let g = randomTensor([3, 7], seed: 5)
+        let batch = d.forward(x, training: true).data
+        let batchGrad = d.backward(g.copy()).data
+        for row in 0..<3 {
+            let xr = Tensor(shape: [1, 5], data: Array(x.data[(row * 5)..<(row * 5 + 5)]))
+            let y = d.forward(xr, training: true).data
+            let dx = d.backward(Tensor(shape: [1, 7], data: Array(g.data[(row * 7)..<(row * 7 + 7)]))).data
+            for j in 0..<7 { XCTAssertEqual(y[j], batch[row * 7 + j], accuracy: 1e-6) }
+            for j in 0..<5 { XCTAssertEqual(dx[j], batchGrad[row * 5 + j], accuracy: 1e-6) }
+        }
+    }
+
     func testGlorotUniformBounds() throws {
         let d = Dense(units: 50, name: "d")
         _ = try d.build(inputShape: [70])

@@ -141,6 +141,46 @@ final class ModelFileTests: XCTestCase {
     }
 }
 
+final class MultiOutputModelFileTests: XCTestCase {
+    func testRoundTripKeepsHeadsLossesWeightsAndPredictions() throws {
+        Engine.seed(3)
+        let model = try MultiOutputArchitecture.textbookClsLoc.make(classes: 5, inputShape: [40, 40, 1])
+        let data = try MultiOutputModelFile(model: model, labels: ["a", "b", "c", "d", "e"]).safetensors().encoded()
+        Engine.seed(4)
+        let loaded = try MultiOutputModelFile(file: SafetensorsFile(decoding: data, source: "m"), source: "m")
+        XCTAssertEqual(loaded.labels, ["a", "b", "c", "d", "e"])
+        XCTAssertEqual(loaded.model.heads.map(\.name), ["classification", "bounding_box"])
+        XCTAssertEqual(loaded.model.heads.map(\.weight), [0.8, 0.2])
+        let ce = try XCTUnwrap(loaded.model.heads[0].loss as? SoftmaxCrossEntropy)
+        XCTAssertTrue(ce.sparse)
+        XCTAssertFalse(ce.fromLogits)
+        XCTAssertTrue(loaded.model.heads[1].loss is MeanSquaredError)
+        XCTAssertEqual(loaded.model.trunk.outputShapes, model.trunk.outputShapes)
+        var rng = SplitMix64(seed: 8)
+        let x = Tensor(shape: [2, 40, 40, 1], data: (0..<3200).map { _ in rng.nextUnitFloat() })
+        let a = model.forward(x), b = loaded.model.forward(x)
+        XCTAssertEqual(a["classification"]?.data, b["classification"]?.data)
+        XCTAssertEqual(a["bounding_box"]?.data, b["bounding_box"]?.data)
+    }
+
+    func testDuplicateLayerNamesAcrossTrunkAndHeadsAreRefusedAtSave() throws {
+        let trunk = try Sequential(inputShape: [4], layers: [Dense(units: 3)])
+        let head = try Sequential(inputShape: [3], layers: [Dense(units: 2)])  // also named "dense"
+        let model = try MultiOutputModel(trunk: trunk, heads: [.init(name: "h", model: head, loss: MeanSquaredError())])
+        XCTAssertThrowsError(try MultiOutputModelFile(model: model).safetensors()) { error in
+            XCTAssertTrue("\(error)".contains("'dense'"), "\(error)")
+        }
+    }
+
+    func testSingleOutputLoaderPointsToTheMultiOutputOne() throws {
+        let file = try MultiOutputModelFile(model: MultiOutputArchitecture.textbookClsLoc.make()).safetensors()
+        XCTAssertEqual(ModelFile.architectureClass(of: file), "FoveaMultiOutput")
+        XCTAssertThrowsError(try ModelFile(file: file, source: "m")) { error in
+            XCTAssertTrue("\(error)".contains("MultiOutputModelFile"), "\(error)")
+        }
+    }
+}
+
 final class KerasModelFileTests: XCTestCase {
     func testLoadsAModelSavedFromKerasAndPredictsAsKeras() throws {
         let data = Data(base64Encoded: KerasModelFixture.safetensorsBase64, options: .ignoreUnknownCharacters)!

@@ -9,12 +9,20 @@ import XCTest
 final class OptimizersTests: XCTestCase {
     private let grads: [[Float]] = [[0.5, -1, 2], [0.1, 0.3, -0.2], [-0.4, 0, 1]]
 
-    private func run(_ opt: Optimizer) -> [[Float]] {
-        let p = Parameter(name: "w", value: Tensor(shape: [3], data: [1, -2, 0.5]))
+    /// The 3-value problem repeated 5 times in one 15-value parameter (so
+    /// both the 8-lane vector path and the scalar tail run); each copy must
+    /// follow the same trajectory.
+    private func run(_ opt: Optimizer, file: StaticString = #filePath, line: UInt = #line) -> [[Float]] {
+        let copies = 5
+        let p = Parameter(name: "w", value: Tensor(shape: [3 * copies], data: Array([[Float]](repeating: [1, -2, 0.5], count: copies).joined())))
         return grads.map { g in
-            p.grad.data = g
+            p.grad.data = Array([[Float]](repeating: g, count: copies).joined())
             opt.step([p])
-            return p.value.data
+            let first = Array(p.value.data[0..<3])
+            for k in 1..<copies {
+                XCTAssertEqual(Array(p.value.data[(3 * k)..<(3 * k + 3)]), first, "copy \(k)", file: file, line: line)
+            }
+            return first
         }
     }
 

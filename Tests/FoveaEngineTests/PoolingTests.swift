@@ -12,6 +12,14 @@ final class PoolingTests: XCTestCase {
         }
     }
 
+    func testMaxPoolingGradientsOnVectorChannels() throws {
+        // 13 channels: 8- and 4-lane vector paths plus a scalar tail.
+        for padding in [Padding.valid, .same] {
+            try checkLayerGradients(MaxPooling2D(poolSize: 3, strides: 2, padding: padding, name: "p"),
+                                    inputShape: [2, 5, 5, 13], eps: 1e-3, seed: 17)
+        }
+    }
+
     func testAveragePoolingGradients() throws {
         for (pool, stride, padding) in [(2, 2, Padding.valid), (3, 2, .valid), (2, 2, .same), (3, 2, .same), (3, 1, .same)] {
             try checkLayerGradients(AveragePooling2D(poolSize: pool, strides: stride, padding: padding, name: "p"),

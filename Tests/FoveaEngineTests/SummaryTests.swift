@@ -27,6 +27,17 @@ final class SummaryTests: XCTestCase {
         }
     }
 
+    func testMultiOutputTableShowsEachHeadAndKerasTotals() throws {
+        let table = ModelSummary(try MultiOutputArchitecture.textbookClsLoc.make()).table
+        let lines = table.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.suffix(3).map { $0.trimmingCharacters(in: .whitespaces) }, kerasReference["textbook-cls-loc"]!.totalsLines)
+        let classHead = try XCTUnwrap(lines.firstIndex { $0.hasPrefix("| head \"classification\"") }, table)
+        let boxHead = try XCTUnwrap(lines.firstIndex { $0.hasPrefix("| head \"bounding_box\"") }, table)
+        XCTAssertTrue(lines[classHead + 2].hasPrefix("| classification (Dense)"), table)
+        XCTAssertTrue(lines[boxHead + 2].hasPrefix("| bounding_box (Dense)"), table)
+        XCTAssertTrue(lines[boxHead + 2].hasSuffix("|           516 |"), table)
+    }
+
     func testTableRowsForTextbookCNN() throws {
         let table = summary(try Architecture.textbookCNN.make()).table
         let lines = table.split(separator: "\n").map(String.init)
