@@ -6,6 +6,17 @@ struct Fovea: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fovea",
         abstract: "Fovea: computer vision in Swift — images, a CNN engine, detection metrics and OCR.",
-        subcommands: []
+        subcommands: [
+            InfoCommand.self,
+            ConvertCommand.self,
+            FilterCommand.self,
+            EvaluateCommand.self,
+            BenchNMSCommand.self,
+            SummaryCommand.self,
+            BenchCommand.self,
+            TrainCommand.self,
+            ClassifyCommand.self,
+            FeaturesCommand.self,
+        ]
     )
 }

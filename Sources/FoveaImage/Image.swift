@@ -22,4 +22,18 @@ public struct Image: Sendable, Equatable {
         self.init(width: width, height: height, channels: channels,
                   pixels: [UInt8](repeating: fill, count: width * height * channels))
     }
+
+    /// `image[x, y, channel]`: one sample (bounds-checked; hot loops use the buffer directly).
+    public subscript(x: Int, y: Int, channel: Int) -> UInt8 {
+        get {
+            precondition(x >= 0 && x < width && y >= 0 && y < height && channel >= 0 && channel < channels,
+                         "pixel (\(x), \(y)) channel \(channel) is outside a \(width)x\(height)x\(channels) image")
+            return pixels[(y * width + x) * channels + channel]
+        }
+        set {
+            precondition(x >= 0 && x < width && y >= 0 && y < height && channel >= 0 && channel < channels,
+                         "pixel (\(x), \(y)) channel \(channel) is outside a \(width)x\(height)x\(channels) image")
+            pixels[(y * width + x) * channels + channel] = newValue
+        }
+    }
 }

@@ -1,0 +1,104 @@
+// `fovea bench`: training and inference speed of the engine on the built-in
+// architectures, with the machine and thread count the figures belong to.
+import ArgumentParser
+import FoveaEngine
+import Foundation
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure training images/s, inference images/s and single-image latency on synthetic data.",
+        discussion: """
+            Build fovea in release mode first, or the figures mean nothing:
+              swift build -c release --product fovea
+
+            Training: Adam steps on batches of 128 after warm-up batches. \
+            Inference: batches of 1024. Latency: median of many single-image forward passes.
+
+            Tools/bench_keras.sh runs the same models in Keras and prints both side by side.
+            """)
+
+    @Flag(help: "Print the figures as JSON.")
+    var json = false
+
+    @Option(help: "Threads for BLAS and the engine's parallel loops (default: all cores).")
+    var threads: Int?
+
+    @Flag(help: "Few timed batches: a quick smoke run, too noisy to quote.")
+    var quick = false
+
+    @Flag(help: "Also time each layer's forward and backward pass, the loss and the update (one training batch).")
+    var profile = false
+
+    @Option(name: .customLong("model"),
+            help: "Architecture to measure; repeat for several (default: textbook-cnn, geron-deep, fovea-emnist).")
+    var models: [String] = []
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        for m in models where Architecture(rawValue: m) == nil {
+            throw ValidationError("unknown architecture '\(m)'; expected one of \(Architecture.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+    }
+
+    func run() throws {
+        #if DEBUG
+        FileHandle.standardError.write(Data("warning: this fovea is a debug build; its figures are not representative. Build with: swift build -c release --product fovea\n".utf8))
+        #endif
+        let machine = MachineInfo.current()
+        let threadCount = threads ?? ProcessInfo.processInfo.activeProcessorCount
+        Engine.setThreads(threadCount)
+        let config: BenchConfig = quick ? .quick : .standard
+        let archs = models.isEmpty ? Bench.defaultModels : models.compactMap(Architecture.init(rawValue:))
+        var results: [BenchResult] = []
+        for arch in archs {
+            results.append(try Bench.run(arch, config: config) { line in
+                FileHandle.standardError.write(Data((line + "\n").utf8))
+            })
+        }
+        var profiles: [String: [StepTiming]]?
+        if profile {
+            profiles = [:]
+            for arch in archs {
+                FileHandle.standardError.write(Data("\(arch.rawValue): profiling a training step layer by layer\n".utf8))
+                profiles?[arch.rawValue] = try Bench.profile(arch, batch: config.trainBatch, iterations: quick ? 2 : 5)
+            }
+        }
+        let report = BenchReport(machine: machine, threads: threadCount, config: config, models: results,
+                                 profiles: profiles)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            return
+        }
+        let load = machine.loadAverage.map { String(format: "; load average at start %.2f", $0) } ?? ""
+        print("CPU: \(machine.cpu), \(machine.cores) cores; threads: \(threadCount); build: \(report.build)\(load)")
+        print("model           params     train img/s  infer img/s  latency ms (median / p90)")
+        for r in results {
+            let name = r.model.padding(toLength: 14, withPad: " ", startingAt: 0)
+            print(name + " " + pad(String(r.params), 9) + pad(String(format: "%.0f", r.trainImagesPerSecond), 14)
+                  + pad(String(format: "%.0f", r.inferImagesPerSecond), 13)
+                  + pad(String(format: "%.3f / %.3f", r.latencyMilliseconds, r.latencyP90Milliseconds), 20))
+        }
+        print("train: batch \(config.trainBatch), \(config.trainBatches) timed batches; infer: batch \(config.inferBatch), \(config.inferBatches) batches; latency: \(config.latencyCalls) calls")
+        for arch in archs {
+            guard let parts = profiles?[arch.rawValue] else { continue }
+            let total = parts.reduce(0) { $0 + $1.forwardMilliseconds + $1.backwardMilliseconds }
+            print("\n\(arch.rawValue): one training step of \(config.trainBatch) images, \(String(format: "%.1f", total)) ms")
+            print("part                    type                  forward ms  backward ms  share")
+            for p in parts {
+                let share = 100 * (p.forwardMilliseconds + p.backwardMilliseconds) / max(total, 1e-9)
+                print(p.part.padding(toLength: 23, withPad: " ", startingAt: 0) + " "
+                      + p.type.padding(toLength: 20, withPad: " ", startingAt: 0)
+                      + pad(String(format: "%.2f", p.forwardMilliseconds), 12)
+                      + pad(String(format: "%.2f", p.backwardMilliseconds), 13)
+                      + pad(String(format: "%.1f%%", share), 7))
+            }
+        }
+    }
+
+    private func pad(_ s: String, _ width: Int) -> String {
+        String(repeating: " ", count: max(0, width - s.count)) + s
+    }
+}

@@ -1,1 +1,0 @@
-// FoveaDetection: see Package.swift for the module layering.

@@ -1,0 +1,85 @@
+// Reading and writing image files: the format comes from the file's magic
+// bytes when reading and from the extension when writing.
+import Foundation
+
+extension Image {
+    /// Decodes PNG or JPEG bytes; `name` is used in error messages.
+    public init(decoding bytes: [UInt8], name: String, options: DecodeOptions = DecodeOptions()) throws {
+        guard !bytes.isEmpty else { throw ImageError.emptyFile(file: name) }
+        guard let format = ImageFormat(sniffing: bytes) else {
+            throw ImageError.unknownFormat(file: name, leadingBytes: leadingBytes(bytes))
+        }
+        self = try bytes.withUnsafeBufferPointer { buffer in
+            switch format {
+            case .png: return try PNGCodec.decode(buffer, file: name, options: options)
+            case .jpeg: return try JPEGCodec.decode(buffer, file: name, options: options)
+            }
+        }
+    }
+
+    /// Reads and decodes the PNG or JPEG file at `path`.
+    public init(contentsOf path: String, options: DecodeOptions = DecodeOptions()) throws {
+        try self.init(decoding: readFile(path), name: path, options: options)
+    }
+
+    /// The image encoded as `format`. JPEG takes gray or RGB only and uses `quality` (1...100).
+    public func encoded(as format: ImageFormat, quality: Int = 90, name: String = "image") throws -> [UInt8] {
+        switch format {
+        case .png: return try PNGCodec.encode(self, file: name)
+        case .jpeg: return try JPEGCodec.encode(self, quality: quality, file: name)
+        }
+    }
+
+    /// Writes the image to `path` in the format its extension names (.png, .jpg, .jpeg).
+    public func write(to path: String, quality: Int = 90) throws {
+        guard let format = ImageFormat(pathExtension: path) else { throw ImageError.unknownExtension(file: path) }
+        let bytes = try encoded(as: format, quality: quality, name: path)
+        do {
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+        } catch {
+            throw ImageError.unwritable(file: path, reason: (error as NSError).localizedDescription)
+        }
+    }
+}
+
+extension ImageInfo {
+    /// Reads only the header of the PNG or JPEG file at `path`.
+    public init(contentsOf path: String) throws {
+        try self.init(decoding: readFile(path), name: path)
+    }
+
+    public init(decoding bytes: [UInt8], name: String) throws {
+        guard !bytes.isEmpty else { throw ImageError.emptyFile(file: name) }
+        guard let format = ImageFormat(sniffing: bytes) else {
+            throw ImageError.unknownFormat(file: name, leadingBytes: leadingBytes(bytes))
+        }
+        self = try bytes.withUnsafeBufferPointer { buffer in
+            switch format {
+            case .png: return try PNGCodec.info(buffer, file: name)
+            case .jpeg: return try JPEGCodec.info(buffer, file: name)
+            }
+        }
+    }
+}
+
+private func readFile(_ path: String) throws -> [UInt8] {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+        throw ImageError.unreadable(file: path, reason: "no such file")
+    }
+    guard !isDirectory.boolValue else { throw ImageError.unreadable(file: path, reason: "it is a directory") }
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw ImageError.unreadable(file: path, reason: "permission denied or I/O error")
+    }
+    return [UInt8](data)
+}
+
+private func leadingBytes(_ bytes: [UInt8]) -> String {
+    bytes.prefix(4).map { String($0, radix: 16, uppercase: true).leftPadded(to: 2) }.joined(separator: " ")
+}
+
+private extension String {
+    func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}

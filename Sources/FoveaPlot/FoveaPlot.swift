@@ -1,1 +1,0 @@
-// FoveaPlot: see Package.swift for the module layering.

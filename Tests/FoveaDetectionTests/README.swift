@@ -1,1 +1,0 @@
-// Tests for FoveaDetection live in this folder, one file per concept.

@@ -1,1 +1,0 @@
-// Tests for FoveaImage live in this folder, one file per concept.

@@ -1,1 +1,0 @@
-// Tests for FoveaPlot live in this folder, one file per concept.
