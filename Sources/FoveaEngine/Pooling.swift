@@ -109,7 +109,15 @@ public final class MaxPooling2D: Layer {
         let n = gradOutput.batchCount
         let outPerImage = g.outH * g.outW * g.c
         let inPerImage = g.inH * g.inW * g.c
-        let dx = Tensor(shape: input.shape)
+        // With disjoint windows (stride ≥ pool) every input cell is written
+        // at most once, so dx needs no zero fill: covered cells are stored
+        // directly and the few uncovered ones cleared below.
+        let disjoint = strides >= poolSize
+        let dx = disjoint ? Tensor(uninitializedShape: input.shape) : Tensor(shape: input.shape)
+        var coveredRows = [Bool](repeating: false, count: g.inH)
+        var coveredCols = [Bool](repeating: false, count: g.inW)
+        for oy in 0..<g.outH { for yy in g.window(oy, 0).ys { coveredRows[yy] = true } }
+        for ox in 0..<g.outW { for xx in g.window(0, ox).xs { coveredCols[xx] = true } }
         input.data.withUnsafeBufferPointer { xb in
             output.data.withUnsafeBufferPointer { yb in
                 gradOutput.data.withUnsafeBufferPointer { gb in
@@ -121,6 +129,13 @@ public final class MaxPooling2D: Layer {
                                 let dImg = d + i * inPerImage
                                 var yRow = y + i * outPerImage
                                 var gRow = gp + i * outPerImage
+                                if disjoint {
+                                    for yy in 0..<g.inH {
+                                        for xx in 0..<g.inW where !(coveredRows[yy] && coveredCols[xx]) {
+                                            (dImg + (yy * g.inW + xx) * g.c).update(repeating: 0, count: g.c)
+                                        }
+                                    }
+                                }
                                 for oy in 0..<g.outH {
                                     for ox in 0..<g.outW {
                                         let (ys, xs) = g.window(oy, ox)
@@ -135,20 +150,21 @@ public final class MaxPooling2D: Layer {
                                                     let at = (yy * g.inW + xx) * g.c + ch
                                                     let hit = load4(src + at) .== best
                                                     let add = SIMD4<Float>(repeating: 0).replacing(with: pending, where: hit)
-                                                    store4(load4(dImg + at) + add, dImg + at)
+                                                    store4(disjoint ? add : load4(dImg + at) + add, dImg + at)
                                                     pending.replace(with: 0, where: hit)
                                                 }
                                             }
                                         }
                                         for ch in vectorEnd..<g.c {
                                             let best = yRow[ch]
-                                            search: for yy in ys {
+                                            var pending = gRow[ch]
+                                            for yy in ys {
                                                 for xx in xs {
                                                     let at = (yy * g.inW + xx) * g.c + ch
-                                                    if src[at] == best {
-                                                        dImg[at] += gRow[ch]
-                                                        break search
-                                                    }
+                                                    let hit = src[at] == best
+                                                    let add: Float = hit ? pending : 0
+                                                    dImg[at] = disjoint ? add : dImg[at] + add
+                                                    if hit { pending = 0 }
                                                 }
                                             }
                                         }
