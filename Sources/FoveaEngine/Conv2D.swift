@@ -30,6 +30,7 @@ public final class Conv2D: ActivatedLayer {
     private var output: Tensor?
     private var cols: [Float] = []
     private var dcols: [Float] = []
+    private var pooledScratch: [Float] = []
     private var colsHoldWholeBatch = false
 
     /// Per-chunk caps (in floats) on the im2col rows and on the outputs, so
@@ -99,39 +100,14 @@ public final class Conv2D: ActivatedLayer {
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
         let g = geometry
         let n = input.batchCount
-        let k = kernelSize.height * kernelSize.width * g.inC
         let p = g.outH * g.outW
-        let imageSize = g.inH * g.inW * g.inC
         let out = Tensor(uninitializedShape: [n, g.outH, g.outW, filters])
         let chunk = chunkSize(batch: n)
-        if !isPointwise && cols.count < chunk * p * k {
-            cols = [Float](repeating: 0, count: chunk * p * k)
-        }
-        let biasValues = bias?.value.data
         input.data.withUnsafeBufferPointer { x in
-            kernel.value.data.withUnsafeBufferPointer { wt in
-                out.data.withUnsafeMutableBufferPointer { y in
-                    cols.withUnsafeMutableBufferPointer { cb in
-                        for start in stride(from: 0, to: n, by: chunk) {
-                            let b = min(chunk, n - start)
-                            let a: UnsafePointer<Float>
-                            if isPointwise {
-                                a = x.baseAddress! + start * imageSize
-                            } else {
-                                im2col(x.baseAddress! + start * imageSize, images: b, into: cb.baseAddress!)
-                                a = UnsafePointer(cb.baseAddress!)
-                            }
-                            let yChunk = y.baseAddress! + start * p * filters
-                            // Starting from the bias and accumulating (beta 1) folds the bias
-                            // add into the GEMM instead of a separate pass.
-                            if let biasValues {
-                                fillRows(yChunk, rows: b * p, with: biasValues)
-                            }
-                            sgemm(m: b * p, n: filters, k: k, a: a, lda: k, b: wt.baseAddress!, ldb: filters,
-                                  beta: biasValues == nil ? 0 : 1, c: yChunk, ldc: filters)
-                            activation.applyInPlace(yChunk, rows: b * p, width: filters, bias: nil)
-                        }
-                    }
+            out.data.withUnsafeMutableBufferPointer { y in
+                for start in stride(from: 0, to: n, by: chunk) {
+                    forwardChunk(x.baseAddress!, start: start, images: min(chunk, n - start),
+                                 into: y.baseAddress! + start * p * filters)
                 }
             }
         }
@@ -139,6 +115,66 @@ public final class Conv2D: ActivatedLayer {
         self.input = input
         self.output = out
         return out
+    }
+
+    /// Inference through this layer and the max pooling after it, chunk by
+    /// chunk: each chunk's convolution output is pooled while still in cache
+    /// and never written to memory as a whole. Not for training (backward
+    /// needs the full output).
+    func forwardPooled(_ input: Tensor, pool: MaxPooling2D, poolOutputShape: [Int]) -> Tensor {
+        let g = geometry
+        let n = input.batchCount
+        let p = g.outH * g.outW
+        let pooledPerImage = poolOutputShape.reduce(1, *)
+        let out = Tensor(uninitializedShape: [n] + poolOutputShape)
+        let chunk = chunkSize(batch: n)
+        if pooledScratch.count < chunk * p * filters {
+            pooledScratch = [Float](repeating: 0, count: chunk * p * filters)
+        }
+        input.data.withUnsafeBufferPointer { x in
+            out.data.withUnsafeMutableBufferPointer { y in
+                pooledScratch.withUnsafeMutableBufferPointer { scratch in
+                    for start in stride(from: 0, to: n, by: chunk) {
+                        let b = min(chunk, n - start)
+                        forwardChunk(x.baseAddress!, start: start, images: b, into: scratch.baseAddress!)
+                        pool.poolImages(scratch.baseAddress!, images: b, into: y.baseAddress! + start * pooledPerImage)
+                    }
+                }
+            }
+        }
+        self.input = nil
+        self.output = nil
+        return out
+    }
+
+    /// Convolution, bias and activation of images start..<start+images into `y`.
+    private func forwardChunk(_ x: UnsafePointer<Float>, start: Int, images b: Int, into y: UnsafeMutablePointer<Float>) {
+        let g = geometry
+        let k = kernelSize.height * kernelSize.width * g.inC
+        let p = g.outH * g.outW
+        let imageSize = g.inH * g.inW * g.inC
+        if !isPointwise && cols.count < b * p * k {
+            cols = [Float](repeating: 0, count: chunkSize(batch: Int.max) * p * k)
+        }
+        kernel.value.data.withUnsafeBufferPointer { wt in
+            cols.withUnsafeMutableBufferPointer { cb in
+                let a: UnsafePointer<Float>
+                if isPointwise {
+                    a = x + start * imageSize
+                } else {
+                    im2col(x + start * imageSize, images: b, into: cb.baseAddress!)
+                    a = UnsafePointer(cb.baseAddress!)
+                }
+                // Starting from the bias and accumulating (beta 1) folds the bias
+                // add into the GEMM instead of a separate pass.
+                if let bias {
+                    fillRows(y, rows: b * p, with: bias.value.data)
+                }
+                sgemm(m: b * p, n: filters, k: k, a: a, lda: k, b: wt.baseAddress!, ldb: filters,
+                      beta: bias == nil ? 0 : 1, c: y, ldc: filters)
+                activation.applyInPlace(y, rows: b * p, width: filters, bias: nil)
+            }
+        }
     }
 
     public func backward(_ gradOutput: Tensor) -> Tensor {

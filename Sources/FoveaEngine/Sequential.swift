@@ -62,7 +62,18 @@ public final class Sequential {
 
     public func forward(_ x: Tensor, training: Bool = false) -> Tensor {
         var h = x.shape == [x.batchCount] + inputShape ? x : x.reshaped([x.batchCount] + inputShape)
-        for layer in layers { h = layer.forward(h, training: training) }
+        var i = 0
+        while i < layers.count {
+            // At inference a convolution followed by max pooling runs fused:
+            // its full-size output never goes through memory.
+            if !training, i + 1 < layers.count, let conv = layers[i] as? Conv2D, let pool = layers[i + 1] as? MaxPooling2D {
+                h = conv.forwardPooled(h, pool: pool, poolOutputShape: outputShapes[i + 1])
+                i += 2
+                continue
+            }
+            h = layers[i].forward(h, training: training)
+            i += 1
+        }
         return h
     }
 
