@@ -117,34 +117,45 @@ public final class Conv2D: ActivatedLayer {
         return out
     }
 
-    /// Inference through this layer and the max pooling after it, chunk by
-    /// chunk: each chunk's convolution output is pooled while still in cache
-    /// and never written to memory as a whole. Not for training (backward
-    /// needs the full output).
-    func forwardPooled(_ input: Tensor, pool: MaxPooling2D, poolOutputShape: [Int]) -> Tensor {
+    /// This layer and the max pooling after it, chunk by chunk: each chunk's
+    /// convolution output is pooled while still in cache. At inference the
+    /// full convolution output is never materialised; in training it is kept
+    /// (both layers' backward need it) but not read back from memory.
+    func forwardPooled(_ input: Tensor, pool: MaxPooling2D, poolOutputShape: [Int], training: Bool) -> Tensor {
         let g = geometry
         let n = input.batchCount
         let p = g.outH * g.outW
         let pooledPerImage = poolOutputShape.reduce(1, *)
-        let out = Tensor(uninitializedShape: [n] + poolOutputShape)
+        let pooled = Tensor(uninitializedShape: [n] + poolOutputShape)
         let chunk = chunkSize(batch: n)
-        if pooledScratch.count < chunk * p * filters {
+        let full = training ? Tensor(uninitializedShape: [n, g.outH, g.outW, filters]) : nil
+        if !training && pooledScratch.count < chunk * p * filters {
             pooledScratch = [Float](repeating: 0, count: chunk * p * filters)
         }
         input.data.withUnsafeBufferPointer { x in
-            out.data.withUnsafeMutableBufferPointer { y in
-                pooledScratch.withUnsafeMutableBufferPointer { scratch in
+            pooled.data.withUnsafeMutableBufferPointer { yb in
+                let y = yb.baseAddress!
+                // Chunks go to their place in the full output, or all to one scratch chunk.
+                func run(_ convBase: UnsafeMutablePointer<Float>, _ keepsAll: Bool) {
                     for start in stride(from: 0, to: n, by: chunk) {
                         let b = min(chunk, n - start)
-                        forwardChunk(x.baseAddress!, start: start, images: b, into: scratch.baseAddress!)
-                        pool.poolImages(scratch.baseAddress!, images: b, into: y.baseAddress! + start * pooledPerImage)
+                        let convOut = keepsAll ? convBase + start * p * self.filters : convBase
+                        self.forwardChunk(x.baseAddress!, start: start, images: b, into: convOut)
+                        pool.poolImages(convOut, images: b, into: y + start * pooledPerImage)
                     }
+                }
+                if let full {
+                    full.data.withUnsafeMutableBufferPointer { run($0.baseAddress!, true) }
+                } else {
+                    pooledScratch.withUnsafeMutableBufferPointer { run($0.baseAddress!, false) }
                 }
             }
         }
-        self.input = nil
-        self.output = nil
-        return out
+        colsHoldWholeBatch = chunk >= n
+        self.input = training ? input : nil
+        self.output = full
+        if let full { pool.saveForBackward(input: full, output: pooled) }
+        return pooled
     }
 
     /// Convolution, bias and activation of images start..<start+images into `y`.

@@ -74,6 +74,13 @@ public final class MaxPooling2D: Layer {
         return out
     }
 
+    /// Records the tensors of a forward pass done on this layer's behalf
+    /// (see Conv2D.forwardPooled).
+    func saveForBackward(input: Tensor, output: Tensor) {
+        self.input = input
+        self.output = output
+    }
+
     /// Max-pools `images` consecutive images from `x` into `y`. Also used by
     /// Conv2D to pool its output chunk by chunk at inference.
     func poolImages(_ x: UnsafePointer<Float>, images n: Int, into y: UnsafeMutablePointer<Float>) {

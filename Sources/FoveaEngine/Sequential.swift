@@ -64,10 +64,10 @@ public final class Sequential {
         var h = x.shape == [x.batchCount] + inputShape ? x : x.reshaped([x.batchCount] + inputShape)
         var i = 0
         while i < layers.count {
-            // At inference a convolution followed by max pooling runs fused:
-            // its full-size output never goes through memory.
-            if !training, i + 1 < layers.count, let conv = layers[i] as? Conv2D, let pool = layers[i + 1] as? MaxPooling2D {
-                h = conv.forwardPooled(h, pool: pool, poolOutputShape: outputShapes[i + 1])
+            // A convolution followed by max pooling runs fused, chunk by chunk,
+            // so the pooling reads the convolution's output from cache.
+            if i + 1 < layers.count, let conv = layers[i] as? Conv2D, let pool = layers[i + 1] as? MaxPooling2D {
+                h = conv.forwardPooled(h, pool: pool, poolOutputShape: outputShapes[i + 1], training: training)
                 i += 2
                 continue
             }
