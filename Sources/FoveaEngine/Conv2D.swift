@@ -165,6 +165,7 @@ public final class Conv2D: ActivatedLayer {
         let p = g.outH * g.outW
         let imageSize = g.inH * g.inW * g.inC
         if !isPointwise && cols.count < b * p * k {
+            // Sized for the largest chunk any batch can use, allocated once.
             cols = [Float](repeating: 0, count: chunkSize(batch: Int.max) * p * k)
         }
         kernel.value.data.withUnsafeBufferPointer { wt in

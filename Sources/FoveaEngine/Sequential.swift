@@ -98,7 +98,8 @@ public final class Sequential {
         for layer in layers[stop...].reversed() { g = layer.backward(g) }
     }
 
-    /// Inference over `x` in batches of `batchSize`. Internally batches are
+    /// Inference over `x` in batches of `batchSize` (check untrusted input
+    /// with `validate(input:)` first). Internally batches are
     /// capped so that no layer output outgrows the allocator's heap blocks
     /// (bigger ones are mmapped and page-faulted afresh every batch); results
     /// do not depend on the batch size at inference.
