@@ -14,6 +14,9 @@ struct Fovea: ParsableCommand {
             BenchNMSCommand.self,
             SummaryCommand.self,
             BenchCommand.self,
+            TrainCommand.self,
+            ClassifyCommand.self,
+            FeaturesCommand.self,
         ]
     )
 }

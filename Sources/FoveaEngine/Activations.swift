@@ -32,17 +32,7 @@ extension Activation {
                       bias: UnsafePointer<Float>?) {
         let act = self
         parallelFor(rows, costPerItem: width * (act == .linear || act == .relu ? 1 : 8)) { range in
-            for r in range {
-                let row = p + r * width
-                if act == .relu || act == .linear {
-                    act.biasReluRow(row, width, bias)
-                    continue
-                }
-                if let bias {
-                    for j in 0..<width { row[j] += bias[j] }
-                }
-                act.applyRow(row, width)
-            }
+            for r in range { act.applyRow(p + r * width, width, bias) }
         }
     }
 
@@ -69,12 +59,17 @@ extension Activation {
     }
 
     @inline(__always)
-    private func applyRow(_ row: UnsafeMutablePointer<Float>, _ width: Int) {
+    private func applyRow(_ row: UnsafeMutablePointer<Float>, _ width: Int, _ bias: UnsafePointer<Float>?) {
+        if self == .linear || self == .relu {
+            biasReluRow(row, width, bias)
+            return
+        }
+        if let bias {
+            for j in 0..<width { row[j] += bias[j] }
+        }
         switch self {
-        case .linear:
-            break
-        case .relu:
-            for j in 0..<width { row[j] = Swift.max(row[j], 0) }
+        case .linear, .relu:
+            break  // handled above, vectorised
         case .sigmoid:
             for j in 0..<width {
                 let x = row[j]
@@ -117,10 +112,8 @@ extension Activation {
                 let yr = y + r * width
                 let gr = g + r * width
                 switch act {
-                case .linear:
-                    break
-                case .relu:
-                    break
+                case .linear, .relu:
+                    break  // returned early above
                 case .sigmoid:
                     for j in 0..<width { gr[j] *= yr[j] * (1 - yr[j]) }
                 case .tanh:

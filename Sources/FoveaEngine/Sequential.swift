@@ -62,7 +62,18 @@ public final class Sequential {
 
     public func forward(_ x: Tensor, training: Bool = false) -> Tensor {
         var h = x.shape == [x.batchCount] + inputShape ? x : x.reshaped([x.batchCount] + inputShape)
-        for layer in layers { h = layer.forward(h, training: training) }
+        var i = 0
+        while i < layers.count {
+            // A convolution followed by max pooling runs fused, chunk by chunk,
+            // so the pooling reads the convolution's output from cache.
+            if i + 1 < layers.count, let conv = layers[i] as? Conv2D, let pool = layers[i + 1] as? MaxPooling2D {
+                h = conv.forwardPooled(h, pool: pool, poolOutputShape: outputShapes[i + 1], training: training)
+                i += 2
+                continue
+            }
+            h = layers[i].forward(h, training: training)
+            i += 1
+        }
         return h
     }
 
@@ -87,7 +98,8 @@ public final class Sequential {
         for layer in layers[stop...].reversed() { g = layer.backward(g) }
     }
 
-    /// Inference over `x` in batches of `batchSize`. Internally batches are
+    /// Inference over `x` in batches of `batchSize` (check untrusted input
+    /// with `validate(input:)` first). Internally batches are
     /// capped so that no layer output outgrows the allocator's heap blocks
     /// (bigger ones are mmapped and page-faulted afresh every batch); results
     /// do not depend on the batch size at inference.

@@ -1,1 +1,0 @@
-// FoveaOCR: see Package.swift for the module layering.
