@@ -181,7 +181,8 @@ public enum Bench {
     /// Where a training step's time goes: each layer's forward (training mode)
     /// and backward, the loss and the optimizer update, in milliseconds per
     /// step, averaged over `iterations` steps on one synthetic batch. The step
-    /// is the one `Sequential.trainStep` takes, split open to time each part.
+    /// is the one `Sequential.trainStep` takes, split open to time each part
+    /// (a fused Conv2D + MaxPooling2D forward counts on the Conv2D).
     public static func profile(_ architecture: Architecture, classes: Int = 47, batch: Int = 128,
                                warmup: Int = 1, iterations: Int = 5, seed: UInt64 = 1) throws -> [StepTiming] {
         guard batch >= 1, iterations >= 1, warmup >= 0 else {
@@ -215,9 +216,21 @@ public enum Bench {
             let timed = step >= warmup
             for p in model.parameters { p.grad.fill(0) }
             var h = x.reshaped([batch] + model.inputShape)
-            for (i, layer) in layers.enumerated() {
-                let t = clock.measure { h = layer.forward(h, training: true) }
+            var i = 0
+            while i < layers.count {
+                // Sequential.forward runs a Conv2D and the MaxPooling2D after it
+                // fused; so does this, and the pair's time goes on the Conv2D row.
+                if i + 1 < layers.count, let conv = layers[i] as? Conv2D, let pool = layers[i + 1] as? MaxPooling2D {
+                    let t = clock.measure {
+                        h = conv.forwardPooled(h, pool: pool, poolOutputShape: model.outputShapes[i + 1], training: true)
+                    }
+                    if timed { forward[i] += seconds(t) }
+                    i += 2
+                    continue
+                }
+                let t = clock.measure { h = layers[i].forward(h, training: true) }
                 if timed { forward[i] += seconds(t) }
+                i += 1
             }
             var g = h
             let t = clock.measure { g = loss.compute(prediction: h, target: y).grad }
