@@ -83,7 +83,7 @@ public final class MultiOutputModel {
     /// Zeroes all gradients, then forward, weighted losses and backward
     /// through every head and the trunk.
     func computeGradients(x: Tensor, targets: [Tensor]) -> [String: Float] {
-        for p in parameters { p.grad.fill(0) }
+        zeroGradients(parameters)
         let h = trunk.forward(x, training: true)
         let trunkGrad = Tensor(shape: h.shape)
         var logs: [String: Float] = [:]

@@ -154,7 +154,7 @@ public final class Sequential {
     /// Zeroes every gradient, then runs forward (training mode), the loss and
     /// backward, leaving dLoss/dParameter in each trainable parameter's grad.
     func computeGradients(x: Tensor, y: Tensor, loss: Loss) -> (loss: Float, accuracy: Float?) {
-        for p in parameters { p.grad.fill(0) }
+        zeroGradients(parameters)
         let prediction = forward(x, training: true)
         let (value, grad) = loss.compute(prediction: prediction, target: y)
         let accuracy = loss.accuracy(prediction: prediction, target: y)
@@ -184,6 +184,20 @@ public final class Sequential {
             } while taken.contains(candidate)
             taken.insert(candidate)
             layer.name = candidate
+        }
+    }
+}
+
+/// Clears every parameter's gradient, large ones split over threads.
+func zeroGradients(_ params: [Parameter]) {
+    for p in params {
+        p.grad.data.withUnsafeMutableBufferPointer { g in
+            guard let base = g.baseAddress else { return }
+            let n = g.count, block = 65_536
+            parallelFor((n + block - 1) / block, costPerItem: block) { range in
+                let lo = range.lowerBound * block
+                (base + lo).update(repeating: 0, count: min(range.upperBound * block, n) - lo)
+            }
         }
     }
 }
