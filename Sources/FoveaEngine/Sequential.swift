@@ -80,8 +80,23 @@ public final class Sequential {
     /// Back-propagates dLoss/dOutput through every layer, accumulating
     /// parameter gradients, and returns dLoss/dInput.
     public func backward(_ gradOutput: Tensor) -> Tensor {
+        backward(gradOutput, downTo: 0)
+    }
+
+    /// Back-propagates through layers[stop...], a max pooling and the
+    /// convolution before it as one fused step (see forward).
+    private func backward(_ gradOutput: Tensor, downTo stop: Int) -> Tensor {
         var g = gradOutput
-        for layer in layers.reversed() { g = layer.backward(g) }
+        var i = layers.count - 1
+        while i >= stop {
+            if i - 1 >= stop, let pool = layers[i] as? MaxPooling2D, let conv = layers[i - 1] as? Conv2D {
+                g = conv.backwardPooled(g, pool: pool)
+                i -= 2
+                continue
+            }
+            g = layers[i].backward(g)
+            i -= 1
+        }
         return g
     }
 
@@ -94,8 +109,7 @@ public final class Sequential {
         }
         setComputesInputGradient(layers[stop], false)
         defer { setComputesInputGradient(layers[stop], true) }
-        var g = gradOutput
-        for layer in layers[stop...].reversed() { g = layer.backward(g) }
+        _ = backward(gradOutput, downTo: stop)
     }
 
     /// Inference over `x` in batches of `batchSize` (check untrusted input
