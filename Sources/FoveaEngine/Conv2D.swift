@@ -136,12 +136,21 @@ public final class Conv2D: ActivatedLayer {
             pooled.data.withUnsafeMutableBufferPointer { yb in
                 let y = yb.baseAddress!
                 // Chunks go to their place in the full output, or all to one scratch chunk.
+                // ReLU commutes with max, so at inference it runs on the pooled
+                // values only (a quarter of them for 2x2 pooling).
+                let reluAfterPooling = !training && activation == .relu
                 func run(_ convBase: UnsafeMutablePointer<Float>, _ keepsAll: Bool) {
                     for start in stride(from: 0, to: n, by: chunk) {
                         let b = min(chunk, n - start)
                         let convOut = keepsAll ? convBase + start * p * self.filters : convBase
-                        self.forwardChunk(x.baseAddress!, start: start, images: b, into: convOut)
-                        pool.poolImages(convOut, images: b, into: y + start * pooledPerImage)
+                        self.forwardChunk(x.baseAddress!, start: start, images: b, into: convOut,
+                                          activate: !reluAfterPooling)
+                        let pooledOut = y + start * pooledPerImage
+                        pool.poolImages(convOut, images: b, into: pooledOut)
+                        if reluAfterPooling {
+                            Activation.relu.applyInPlace(pooledOut, rows: b * pooledPerImage / self.filters,
+                                                         width: self.filters, bias: nil)
+                        }
                     }
                 }
                 if let full {
@@ -158,8 +167,10 @@ public final class Conv2D: ActivatedLayer {
         return pooled
     }
 
-    /// Convolution, bias and activation of images start..<start+images into `y`.
-    private func forwardChunk(_ x: UnsafePointer<Float>, start: Int, images b: Int, into y: UnsafeMutablePointer<Float>) {
+    /// Convolution, bias and (unless the caller applies it later) activation
+    /// of images start..<start+images into `y`.
+    private func forwardChunk(_ x: UnsafePointer<Float>, start: Int, images b: Int, into y: UnsafeMutablePointer<Float>,
+                              activate: Bool = true) {
         let g = geometry
         let k = kernelSize.height * kernelSize.width * g.inC
         let p = g.outH * g.outW
@@ -184,7 +195,9 @@ public final class Conv2D: ActivatedLayer {
                 }
                 sgemm(m: b * p, n: filters, k: k, a: a, lda: k, b: wt.baseAddress!, ldb: filters,
                       beta: bias == nil ? 0 : 1, c: y, ldc: filters)
-                activation.applyInPlace(y, rows: b * p, width: filters, bias: nil)
+                if activate {
+                    activation.applyInPlace(y, rows: b * p, width: filters, bias: nil)
+                }
             }
         }
     }
