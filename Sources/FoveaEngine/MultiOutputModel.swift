@@ -173,11 +173,11 @@ extension MultiOutputModel: BatchTrainable {
     }
 
     func testOnBatch(_ x: Tensor, _ targets: [Tensor]) throws -> [String: Float] {
-        let outputs = forward(x, training: false)
+        let features = trunk.infer(x)
         var logs: [String: Float] = [:]
         var total: Float = 0
         for (head, target) in zip(heads, targets) {
-            let prediction = outputs[head.name]!
+            let prediction = head.model.infer(features)
             let value = head.loss.compute(prediction: prediction, target: target).loss
             total += head.weight * value
             logs[head.name + "_loss"] = value

@@ -60,13 +60,26 @@ public final class Sequential {
         }
     }
 
+    /// Runs every layer and keeps what `backward` needs (also at inference,
+    /// so that gradients with respect to the input can be taken).
     public func forward(_ x: Tensor, training: Bool = false) -> Tensor {
+        run(x, training: training, keepForBackward: true)
+    }
+
+    /// Inference only: nothing is kept for backward, which lets a
+    /// convolution + max pooling pair skip storing the convolution's output.
+    func infer(_ x: Tensor) -> Tensor {
+        run(x, training: false, keepForBackward: false)
+    }
+
+    private func run(_ x: Tensor, training: Bool, keepForBackward: Bool) -> Tensor {
         var h = x.shape == [x.batchCount] + inputShape ? x : x.reshaped([x.batchCount] + inputShape)
         var i = 0
         while i < layers.count {
             // A convolution followed by max pooling runs fused, chunk by chunk,
             // so the pooling reads the convolution's output from cache.
-            if i + 1 < layers.count, let conv = layers[i] as? Conv2D, let pool = layers[i + 1] as? MaxPooling2D {
+            if training || !keepForBackward, i + 1 < layers.count,
+               let conv = layers[i] as? Conv2D, let pool = layers[i + 1] as? MaxPooling2D {
                 h = conv.forwardPooled(h, pool: pool, poolOutputShape: outputShapes[i + 1], training: training)
                 i += 2
                 continue
@@ -122,13 +135,13 @@ public final class Sequential {
         let largestSample = max(outputShapes.map { $0.reduce(1, *) }.max() ?? 1, sampleSize)
         let heapBatch = max(1, Int(Allocator.largestHeapBlock) / (largestSample * MemoryLayout<Float>.size))
         let bs = max(1, min(batchSize, heapBatch))
-        if n <= bs { return forward(x, training: false) }
+        if n <= bs { return infer(x) }
         let outSize = outputShape.reduce(1, *)
         let result = Tensor(uninitializedShape: [n] + outputShape)
         for start in stride(from: 0, to: n, by: bs) {
             let b = min(bs, n - start)
             let xb = sliceBatch(x, start: start, count: b, sampleSize: sampleSize)
-            let yb = forward(xb, training: false)
+            let yb = infer(xb)
             result.data.withUnsafeMutableBufferPointer { r in
                 yb.data.withUnsafeBufferPointer { y in
                     (r.baseAddress! + start * outSize).update(from: y.baseAddress!, count: b * outSize)
@@ -181,7 +194,7 @@ public final class Sequential {
 
     /// Loss and accuracy on a batch without updating anything.
     func testStep(x: Tensor, y: Tensor, loss: Loss) -> (loss: Float, accuracy: Float?) {
-        let prediction = forward(x, training: false)
+        let prediction = infer(x)
         return (loss.compute(prediction: prediction, target: y).loss, loss.accuracy(prediction: prediction, target: y))
     }
 
