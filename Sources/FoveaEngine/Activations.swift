@@ -128,6 +128,25 @@ extension Activation {
     }
 }
 
+/// y = max(x, 0) over `count` values, split over threads.
+private func reluForward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
+    let blocks = (count + 4095) / 4096
+    parallelFor(blocks, costPerItem: 4096) { range in
+        let zero = Float8(repeating: 0)
+        let end = Swift.min(range.upperBound * 4096, count)
+        var i = range.lowerBound * 4096
+        while i + 8 <= end {
+            let v = load8(x + i)
+            store8(v.replacing(with: zero, where: v .< zero), y + i)
+            i += 8
+        }
+        while i < end {
+            y[i] = Swift.max(x[i], 0)
+            i += 1
+        }
+    }
+}
+
 /// g = y > 0 ? g : 0 over `count` values, split over threads.
 private func reluBackward(_ y: UnsafePointer<Float>, _ g: UnsafeMutablePointer<Float>, count: Int) {
     let blocks = (count + 4095) / 4096
@@ -165,10 +184,21 @@ public final class ActivationLayer: ActivatedLayer {
     public func build(inputShape: [Int]) throws -> [Int] { inputShape }
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
-        let out = input.copy()
-        let width = input.shape.last ?? 1
-        out.data.withUnsafeMutableBufferPointer { p in
-            activation.applyInPlace(p.baseAddress!, rows: p.count / Swift.max(width, 1), width: width, bias: nil)
+        let out: Tensor
+        if activation == .relu {
+            // The common case reads the input once instead of copying it first.
+            out = Tensor(uninitializedShape: input.shape)
+            input.data.withUnsafeBufferPointer { x in
+                out.data.withUnsafeMutableBufferPointer { y in
+                    reluForward(x.baseAddress!, y.baseAddress!, count: y.count)
+                }
+            }
+        } else {
+            out = input.copy()
+            let width = input.shape.last ?? 1
+            out.data.withUnsafeMutableBufferPointer { p in
+                activation.applyInPlace(p.baseAddress!, rows: p.count / Swift.max(width, 1), width: width, bias: nil)
+            }
         }
         output = out
         return out

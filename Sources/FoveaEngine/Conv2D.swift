@@ -136,12 +136,21 @@ public final class Conv2D: ActivatedLayer {
             pooled.data.withUnsafeMutableBufferPointer { yb in
                 let y = yb.baseAddress!
                 // Chunks go to their place in the full output, or all to one scratch chunk.
+                // ReLU commutes with max, so at inference it runs on the pooled
+                // values only (a quarter of them for 2x2 pooling).
+                let reluAfterPooling = !training && activation == .relu
                 func run(_ convBase: UnsafeMutablePointer<Float>, _ keepsAll: Bool) {
                     for start in stride(from: 0, to: n, by: chunk) {
                         let b = min(chunk, n - start)
                         let convOut = keepsAll ? convBase + start * p * self.filters : convBase
-                        self.forwardChunk(x.baseAddress!, start: start, images: b, into: convOut)
-                        pool.poolImages(convOut, images: b, into: y + start * pooledPerImage)
+                        self.forwardChunk(x.baseAddress!, start: start, images: b, into: convOut,
+                                          activate: !reluAfterPooling)
+                        let pooledOut = y + start * pooledPerImage
+                        pool.poolImages(convOut, images: b, into: pooledOut)
+                        if reluAfterPooling {
+                            Activation.relu.applyInPlace(pooledOut, rows: b * pooledPerImage / self.filters,
+                                                         width: self.filters, bias: nil)
+                        }
                     }
                 }
                 if let full {
@@ -158,8 +167,10 @@ public final class Conv2D: ActivatedLayer {
         return pooled
     }
 
-    /// Convolution, bias and activation of images start..<start+images into `y`.
-    private func forwardChunk(_ x: UnsafePointer<Float>, start: Int, images b: Int, into y: UnsafeMutablePointer<Float>) {
+    /// Convolution, bias and (unless the caller applies it later) activation
+    /// of images start..<start+images into `y`.
+    private func forwardChunk(_ x: UnsafePointer<Float>, start: Int, images b: Int, into y: UnsafeMutablePointer<Float>,
+                              activate: Bool = true) {
         let g = geometry
         let k = kernelSize.height * kernelSize.width * g.inC
         let p = g.outH * g.outW
@@ -184,12 +195,44 @@ public final class Conv2D: ActivatedLayer {
                 }
                 sgemm(m: b * p, n: filters, k: k, a: a, lda: k, b: wt.baseAddress!, ldb: filters,
                       beta: bias == nil ? 0 : 1, c: y, ldc: filters)
-                activation.applyInPlace(y, rows: b * p, width: filters, bias: nil)
+                if activate {
+                    activation.applyInPlace(y, rows: b * p, width: filters, bias: nil)
+                }
             }
         }
     }
 
     public func backward(_ gradOutput: Tensor) -> Tensor {
+        let outPerImage = geometry.outH * geometry.outW * filters
+        return gradOutput.data.withUnsafeMutableBufferPointer { gp in
+            backwardChunks { start, _ in gp.baseAddress! + start * outPerImage }
+        }
+    }
+
+    /// Backward through the max pooling after this layer and then this
+    /// layer, chunk by chunk: the pooling's input gradient for a chunk is
+    /// consumed from cache and never written out for the whole batch.
+    func backwardPooled(_ gradOutput: Tensor, pool: MaxPooling2D) -> Tensor {
+        let chunk = chunkSize(batch: gradOutput.batchCount)
+        let outPerImage = geometry.outH * geometry.outW * filters
+        let pooledPerImage = gradOutput.count / max(1, gradOutput.batchCount)
+        if pooledScratch.count < chunk * outPerImage {
+            pooledScratch = [Float](repeating: 0, count: chunk * outPerImage)
+        }
+        return gradOutput.data.withUnsafeBufferPointer { gp in
+            pooledScratch.withUnsafeMutableBufferPointer { scratch in
+                backwardChunks { start, images in
+                    pool.unpoolImages(start: start, images: images, grad: gp.baseAddress! + start * pooledPerImage,
+                                      into: scratch.baseAddress!)
+                    return scratch.baseAddress!
+                }
+            }
+        }
+    }
+
+    /// The backward pass over the batch in chunks; `gradientChunk(start,
+    /// images)` supplies dLoss/dOutput for those images as writable memory.
+    private func backwardChunks(_ gradientChunk: (Int, Int) -> UnsafeMutablePointer<Float>) -> Tensor {
         guard let input, let output else { preconditionFailure("\(name): backward before forward") }
         let g = geometry
         let n = input.batchCount
@@ -204,42 +247,40 @@ public final class Conv2D: ActivatedLayer {
         let biasGrad = bias?.grad
         input.data.withUnsafeBufferPointer { x in
             output.data.withUnsafeBufferPointer { y in
-                gradOutput.data.withUnsafeMutableBufferPointer { gp in
-                    kernel.value.data.withUnsafeBufferPointer { wt in
-                        kernel.grad.data.withUnsafeMutableBufferPointer { wg in
-                            gradInput.data.withUnsafeMutableBufferPointer { dx in
-                                cols.withUnsafeMutableBufferPointer { cb in
-                                    dcols.withUnsafeMutableBufferPointer { dcb in
-                                        for start in stride(from: 0, to: n, by: chunk) {
-                                            let b = min(chunk, n - start)
-                                            let rows = b * p
-                                            let gChunk = gp.baseAddress! + start * p * filters
-                                            activation.backwardInPlace(output: y.baseAddress! + start * p * filters, grad: gChunk,
-                                                                       rows: rows, width: filters, fusedSoftmax: fusedSoftmaxGradient)
-                                            biasGrad?.data.withUnsafeMutableBufferPointer { bg in
-                                                addColumnSums(gChunk, rows: rows, width: filters, into: bg.baseAddress!)
+                kernel.value.data.withUnsafeBufferPointer { wt in
+                    kernel.grad.data.withUnsafeMutableBufferPointer { wg in
+                        gradInput.data.withUnsafeMutableBufferPointer { dx in
+                            cols.withUnsafeMutableBufferPointer { cb in
+                                dcols.withUnsafeMutableBufferPointer { dcb in
+                                    for start in stride(from: 0, to: n, by: chunk) {
+                                        let b = min(chunk, n - start)
+                                        let rows = b * p
+                                        let gChunk = gradientChunk(start, b)
+                                        activation.backwardInPlace(output: y.baseAddress! + start * p * filters, grad: gChunk,
+                                                                   rows: rows, width: filters, fusedSoftmax: fusedSoftmaxGradient)
+                                        biasGrad?.data.withUnsafeMutableBufferPointer { bg in
+                                            addColumnSums(gChunk, rows: rows, width: filters, into: bg.baseAddress!)
+                                        }
+                                        let a: UnsafePointer<Float>
+                                        if isPointwise {
+                                            a = x.baseAddress! + start * imageSize
+                                        } else {
+                                            if !colsHoldWholeBatch {
+                                                im2col(x.baseAddress! + start * imageSize, images: b, into: cb.baseAddress!)
                                             }
-                                            let a: UnsafePointer<Float>
-                                            if isPointwise {
-                                                a = x.baseAddress! + start * imageSize
-                                            } else {
-                                                if !colsHoldWholeBatch {
-                                                    im2col(x.baseAddress! + start * imageSize, images: b, into: cb.baseAddress!)
-                                                }
-                                                a = UnsafePointer(cb.baseAddress!)
-                                            }
-                                            sgemm(transA: true, m: k, n: filters, k: rows, a: a, lda: k,
-                                                  b: gChunk, ldb: filters, beta: 1, c: wg.baseAddress!, ldc: filters)
-                                            guard computesInputGradient else { continue }
-                                            if isPointwise {
-                                                sgemm(transB: true, m: rows, n: k, k: filters, a: gChunk, lda: filters,
-                                                      b: wt.baseAddress!, ldb: filters,
-                                                      c: dx.baseAddress! + start * imageSize, ldc: k)
-                                            } else {
-                                                sgemm(transB: true, m: rows, n: k, k: filters, a: gChunk, lda: filters,
-                                                      b: wt.baseAddress!, ldb: filters, c: dcb.baseAddress!, ldc: k)
-                                                col2im(dcb.baseAddress!, images: b, into: dx.baseAddress! + start * imageSize)
-                                            }
+                                            a = UnsafePointer(cb.baseAddress!)
+                                        }
+                                        sgemm(transA: true, m: k, n: filters, k: rows, a: a, lda: k,
+                                              b: gChunk, ldb: filters, beta: 1, c: wg.baseAddress!, ldc: filters)
+                                        guard computesInputGradient else { continue }
+                                        if isPointwise {
+                                            sgemm(transB: true, m: rows, n: k, k: filters, a: gChunk, lda: filters,
+                                                  b: wt.baseAddress!, ldb: filters,
+                                                  c: dx.baseAddress! + start * imageSize, ldc: k)
+                                        } else {
+                                            sgemm(transB: true, m: rows, n: k, k: filters, a: gChunk, lda: filters,
+                                                  b: wt.baseAddress!, ldb: filters, c: dcb.baseAddress!, ldc: k)
+                                            col2im(dcb.baseAddress!, images: b, into: dx.baseAddress! + start * imageSize)
                                         }
                                     }
                                 }

@@ -132,81 +132,90 @@ public final class MaxPooling2D: Layer {
     /// Routes each output gradient to the first input in its window (in
     /// row-major order) that equals the window's maximum.
     public func backward(_ gradOutput: Tensor) -> Tensor {
+        guard let input else { preconditionFailure("\(name): backward before forward") }
+        let n = gradOutput.batchCount
+        let dx = Tensor(uninitializedShape: input.shape)
+        gradOutput.data.withUnsafeBufferPointer { gb in
+            dx.data.withUnsafeMutableBufferPointer { db in
+                unpoolImages(start: 0, images: n, grad: gb.baseAddress!, into: db.baseAddress!)
+            }
+        }
+        return dx
+    }
+
+    /// dLoss/dInput for images start..<start+n of the last forward, from their
+    /// output gradients `gp`, written to `d` (which needs no clearing). Also
+    /// used by Conv2D to run this backward chunk by chunk.
+    func unpoolImages(start: Int, images n: Int, grad gp: UnsafePointer<Float>, into d: UnsafeMutablePointer<Float>) {
         guard let input, let output else { preconditionFailure("\(name): backward before forward") }
         let g = geometry
-        let n = gradOutput.batchCount
         let outPerImage = g.outH * g.outW * g.c
         let inPerImage = g.inH * g.inW * g.c
         // With disjoint windows (stride ≥ pool) every input cell is written
-        // at most once, so dx needs no zero fill: covered cells are stored
-        // directly and the few uncovered ones cleared below.
+        // at most once, so covered cells are stored directly and the few
+        // uncovered ones cleared; overlapping windows accumulate into zeros.
         let disjoint = strides >= poolSize
-        let dx = disjoint ? Tensor(uninitializedShape: input.shape) : Tensor(shape: input.shape)
+        if !disjoint { d.update(repeating: 0, count: n * inPerImage) }
         var coveredRows = [Bool](repeating: false, count: g.inH)
         var coveredCols = [Bool](repeating: false, count: g.inW)
         for oy in 0..<g.outH { for yy in g.window(oy, 0).ys { coveredRows[yy] = true } }
         for ox in 0..<g.outW { for xx in g.window(0, ox).xs { coveredCols[xx] = true } }
         input.data.withUnsafeBufferPointer { xb in
             output.data.withUnsafeBufferPointer { yb in
-                gradOutput.data.withUnsafeBufferPointer { gb in
-                    dx.data.withUnsafeMutableBufferPointer { db in
-                        let x = xb.baseAddress!, y = yb.baseAddress!, gp = gb.baseAddress!, d = db.baseAddress!
-                        parallelFor(n, costPerItem: inPerImage) { range in
-                            for i in range {
-                                let src = x + i * inPerImage
-                                let dImg = d + i * inPerImage
-                                var yRow = y + i * outPerImage
-                                var gRow = gp + i * outPerImage
-                                if disjoint {
-                                    for yy in 0..<g.inH {
-                                        for xx in 0..<g.inW where !(coveredRows[yy] && coveredCols[xx]) {
-                                            (dImg + (yy * g.inW + xx) * g.c).update(repeating: 0, count: g.c)
+                let x = xb.baseAddress!, y = yb.baseAddress!
+                parallelFor(n, costPerItem: inPerImage) { range in
+                    for i in range {
+                        let src = x + (start + i) * inPerImage
+                        let dImg = d + i * inPerImage
+                        var yRow = y + (start + i) * outPerImage
+                        var gRow = gp + i * outPerImage
+                        if disjoint {
+                            for yy in 0..<g.inH {
+                                for xx in 0..<g.inW where !(coveredRows[yy] && coveredCols[xx]) {
+                                    (dImg + (yy * g.inW + xx) * g.c).update(repeating: 0, count: g.c)
+                                }
+                            }
+                        }
+                        for oy in 0..<g.outH {
+                            for ox in 0..<g.outW {
+                                let (ys, xs) = g.window(oy, ox)
+                                // Four channels at a time: `pending` keeps each
+                                // channel's gradient until its first winner takes it.
+                                let vectorEnd = g.c & ~3
+                                for ch in stride(from: 0, to: vectorEnd, by: 4) {
+                                    let best = load4(yRow + ch)
+                                    var pending = load4(gRow + ch)
+                                    for yy in ys {
+                                        for xx in xs {
+                                            let at = (yy * g.inW + xx) * g.c + ch
+                                            let hit = load4(src + at) .== best
+                                            let add = SIMD4<Float>(repeating: 0).replacing(with: pending, where: hit)
+                                            store4(disjoint ? add : load4(dImg + at) + add, dImg + at)
+                                            pending.replace(with: 0, where: hit)
                                         }
                                     }
                                 }
-                                for oy in 0..<g.outH {
-                                    for ox in 0..<g.outW {
-                                        let (ys, xs) = g.window(oy, ox)
-                                        // Four channels at a time: `pending` keeps each
-                                        // channel's gradient until its first winner takes it.
-                                        let vectorEnd = g.c & ~3
-                                        for ch in stride(from: 0, to: vectorEnd, by: 4) {
-                                            let best = load4(yRow + ch)
-                                            var pending = load4(gRow + ch)
-                                            for yy in ys {
-                                                for xx in xs {
-                                                    let at = (yy * g.inW + xx) * g.c + ch
-                                                    let hit = load4(src + at) .== best
-                                                    let add = SIMD4<Float>(repeating: 0).replacing(with: pending, where: hit)
-                                                    store4(disjoint ? add : load4(dImg + at) + add, dImg + at)
-                                                    pending.replace(with: 0, where: hit)
-                                                }
-                                            }
+                                for ch in vectorEnd..<g.c {
+                                    let best = yRow[ch]
+                                    var pending = gRow[ch]
+                                    for yy in ys {
+                                        for xx in xs {
+                                            let at = (yy * g.inW + xx) * g.c + ch
+                                            let hit = src[at] == best
+                                            let add: Float = hit ? pending : 0
+                                            dImg[at] = disjoint ? add : dImg[at] + add
+                                            if hit { pending = 0 }
                                         }
-                                        for ch in vectorEnd..<g.c {
-                                            let best = yRow[ch]
-                                            var pending = gRow[ch]
-                                            for yy in ys {
-                                                for xx in xs {
-                                                    let at = (yy * g.inW + xx) * g.c + ch
-                                                    let hit = src[at] == best
-                                                    let add: Float = hit ? pending : 0
-                                                    dImg[at] = disjoint ? add : dImg[at] + add
-                                                    if hit { pending = 0 }
-                                                }
-                                            }
-                                        }
-                                        yRow += g.c
-                                        gRow += g.c
                                     }
                                 }
+                                yRow += g.c
+                                gRow += g.c
                             }
                         }
                     }
                 }
             }
         }
-        return dx
     }
 }
 

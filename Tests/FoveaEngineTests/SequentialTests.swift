@@ -66,6 +66,15 @@ final class SequentialTests: XCTestCase {
         XCTAssertEqual(fused.shape, h.shape)
         for (a, b) in zip(fused.data, h.data) { XCTAssertEqual(a, b, accuracy: 1e-6) }
 
+        // forward at inference keeps what backward needs (input gradients).
+        let gOut = randomTensor(h.shape, seed: 6)
+        _ = model.forward(x, training: false)
+        let viaModel = model.backward(gOut.copy())
+        var viaLayers = gOut.copy()
+        for layer in model.layers.reversed() { viaLayers = layer.backward(viaLayers) }
+        XCTAssertEqual(viaModel.shape, x.shape)
+        XCTAssertLessThan(relativeError(viaModel.data.map(Double.init), viaLayers.data.map(Double.init)), 1e-6)
+
         // Training: the same gradients as forward and backward layer by layer.
         let y = Tensor(shape: [300], data: (0..<300).map { Float($0 % 3) })
         let loss = SoftmaxCrossEntropy(sparse: true, fromLogits: true)
