@@ -86,7 +86,7 @@ struct BenchCommand: ParsableCommand {
             guard let parts = profiles?[arch.rawValue] else { continue }
             let total = parts.reduce(0) { $0 + $1.forwardMilliseconds + $1.backwardMilliseconds }
             print("\n\(arch.rawValue): one training step of \(config.trainBatch) images, \(String(format: "%.1f", total)) ms"
-                  + " (a Conv2D fused with the MaxPooling2D after it carries the pair's forward time)")
+                  + " (a Conv2D fused with the MaxPooling2D after it carries the pair's time)")
             print("part                    type                  forward ms  backward ms  share")
             for p in parts {
                 let share = 100 * (p.forwardMilliseconds + p.backwardMilliseconds) / max(total, 1e-9)

@@ -182,7 +182,7 @@ public enum Bench {
     /// and backward, the loss and the optimizer update, in milliseconds per
     /// step, averaged over `iterations` steps on one synthetic batch. The step
     /// is the one `Sequential.trainStep` takes, split open to time each part
-    /// (a fused Conv2D + MaxPooling2D forward counts on the Conv2D).
+    /// (a fused Conv2D + MaxPooling2D pair counts on the Conv2D).
     public static func profile(_ architecture: Architecture, classes: Int = 47, batch: Int = 128,
                                warmup: Int = 1, iterations: Int = 5, seed: UInt64 = 1) throws -> [StepTiming] {
         guard batch >= 1, iterations >= 1, warmup >= 0 else {
@@ -218,8 +218,9 @@ public enum Bench {
             var h = x.reshaped([batch] + model.inputShape)
             var i = 0
             while i < layers.count {
-                // Sequential.forward runs a Conv2D and the MaxPooling2D after it
-                // fused; so does this, and the pair's time goes on the Conv2D row.
+                // A training step runs a Conv2D and the MaxPooling2D after it
+                // fused, forward and backward; so does this, and the pair's
+                // time goes on the Conv2D row.
                 if i + 1 < layers.count, let conv = layers[i] as? Conv2D, let pool = layers[i + 1] as? MaxPooling2D {
                     let t = clock.measure {
                         h = conv.forwardPooled(h, pool: pool, poolOutputShape: model.outputShapes[i + 1], training: true)
@@ -235,9 +236,17 @@ public enum Bench {
             var g = h
             let t = clock.measure { g = loss.compute(prediction: h, target: y).grad }
             if timed { lossTime += seconds(t) }
-            for i in (stop..<layers.count).reversed() {
-                let t = clock.measure { g = layers[i].backward(g) }
-                if timed { backward[i] += seconds(t) }
+            var j = layers.count - 1
+            while j >= stop {
+                if j - 1 >= stop, let pool = layers[j] as? MaxPooling2D, let conv = layers[j - 1] as? Conv2D {
+                    let t = clock.measure { g = conv.backwardPooled(g, pool: pool) }
+                    if timed { backward[j - 1] += seconds(t) }
+                    j -= 2
+                    continue
+                }
+                let t = clock.measure { g = layers[j].backward(g) }
+                if timed { backward[j] += seconds(t) }
+                j -= 1
             }
             let u = clock.measure { optimizer.step(model.trainableParameters) }
             if timed { updateTime += seconds(u) }
