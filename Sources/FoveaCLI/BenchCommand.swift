@@ -36,8 +36,9 @@ struct BenchCommand: ParsableCommand {
 
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
-        for m in models where Architecture(rawValue: m) == nil {
-            throw ValidationError("unknown architecture '\(m)'; expected one of \(Architecture.allCases.map(\.rawValue).joined(separator: ", "))")
+        let classifiers = Architecture.allCases.filter(\.isClassifier).map(\.rawValue)
+        for m in models where !classifiers.contains(m) {
+            throw ValidationError("cannot benchmark '\(m)'; expected a classifier: \(classifiers.joined(separator: ", "))")
         }
     }
 

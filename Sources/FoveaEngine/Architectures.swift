@@ -22,6 +22,9 @@ public enum Architecture: String, CaseIterable, Sendable {
         }
     }
 
+    /// False for a convolutional base without a softmax classifier on top.
+    public var isClassifier: Bool { self != .cholletConvBase }
+
     /// Classes of the final softmax when the caller does not say (the
     /// number the architecture's source uses).
     public var defaultClasses: Int {

@@ -198,6 +198,8 @@ public enum Bench {
         let y = Tensor(shape: [batch], data: (0..<batch).map { _ in Float(Int(rng.next() % UInt64(classes))) })
         let loss = SoftmaxCrossEntropy(sparse: true)
         let optimizer = Adam()
+        // Checks, as for training, that the model ends in a softmax.
+        try model.compile(optimizer: optimizer, loss: loss)
         let layers = model.layers
         var forward = [Double](repeating: 0, count: layers.count)
         var backward = [Double](repeating: 0, count: layers.count)

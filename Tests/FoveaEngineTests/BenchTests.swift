@@ -34,6 +34,22 @@ final class BenchTests: XCTestCase {
         XCTAssertGreaterThan(parts[0].backwardMilliseconds, 0)
     }
 
+    func testProfileCountsAFusedConvolutionAndPoolingOnTheConvolution() throws {
+        let parts = try Bench.profile(.cholletConvnet, classes: 10, batch: 4, warmup: 0, iterations: 1)
+        XCTAssertEqual(parts.map(\.type), ["Conv2D", "MaxPooling2D", "Conv2D", "MaxPooling2D", "Conv2D", "Flatten",
+                                          "Dense", "Dense", "SoftmaxCrossEntropy", "Adam"])
+        for i in [1, 3] {
+            XCTAssertEqual(parts[i].forwardMilliseconds + parts[i].backwardMilliseconds, 0, "fused into \(parts[i - 1].part)")
+        }
+        XCTAssertGreaterThan(parts[2].forwardMilliseconds, 0)
+        XCTAssertGreaterThan(parts[2].backwardMilliseconds, 0)
+    }
+
+    func testRefusesAModelWithoutAClassifier() {
+        XCTAssertThrowsError(try Bench.profile(.cholletConvBase, batch: 2, warmup: 0, iterations: 1))
+        XCTAssertThrowsError(try Bench.run(.cholletConvBase, config: tiny))
+    }
+
     func testRefusesAConfigurationWithNothingToTime() {
         var config = tiny
         config.latencyCalls = 0
