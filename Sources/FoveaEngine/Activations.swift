@@ -32,17 +32,7 @@ extension Activation {
                       bias: UnsafePointer<Float>?) {
         let act = self
         parallelFor(rows, costPerItem: width * (act == .linear || act == .relu ? 1 : 8)) { range in
-            for r in range {
-                let row = p + r * width
-                if act == .relu || act == .linear {
-                    act.biasReluRow(row, width, bias)
-                    continue
-                }
-                if let bias {
-                    for j in 0..<width { row[j] += bias[j] }
-                }
-                act.applyRow(row, width)
-            }
+            for r in range { act.applyRow(p + r * width, width, bias) }
         }
     }
 
@@ -69,12 +59,17 @@ extension Activation {
     }
 
     @inline(__always)
-    private func applyRow(_ row: UnsafeMutablePointer<Float>, _ width: Int) {
+    private func applyRow(_ row: UnsafeMutablePointer<Float>, _ width: Int, _ bias: UnsafePointer<Float>?) {
+        if self == .linear || self == .relu {
+            biasReluRow(row, width, bias)
+            return
+        }
+        if let bias {
+            for j in 0..<width { row[j] += bias[j] }
+        }
         switch self {
-        case .linear:
-            break
-        case .relu:
-            for j in 0..<width { row[j] = Swift.max(row[j], 0) }
+        case .linear, .relu:
+            break  // handled above, vectorised
         case .sigmoid:
             for j in 0..<width {
                 let x = row[j]
@@ -117,10 +112,8 @@ extension Activation {
                 let yr = y + r * width
                 let gr = g + r * width
                 switch act {
-                case .linear:
-                    break
-                case .relu:
-                    break
+                case .linear, .relu:
+                    break  // returned early above
                 case .sigmoid:
                     for j in 0..<width { gr[j] *= yr[j] * (1 - yr[j]) }
                 case .tanh:
@@ -131,6 +124,25 @@ extension Activation {
                     for j in 0..<width { gr[j] = yr[j] * (gr[j] - dot) }
                 }
             }
+        }
+    }
+}
+
+/// y = max(x, 0) over `count` values, split over threads.
+private func reluForward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
+    let blocks = (count + 4095) / 4096
+    parallelFor(blocks, costPerItem: 4096) { range in
+        let zero = Float8(repeating: 0)
+        let end = Swift.min(range.upperBound * 4096, count)
+        var i = range.lowerBound * 4096
+        while i + 8 <= end {
+            let v = load8(x + i)
+            store8(v.replacing(with: zero, where: v .< zero), y + i)
+            i += 8
+        }
+        while i < end {
+            y[i] = Swift.max(x[i], 0)
+            i += 1
         }
     }
 }
@@ -172,10 +184,21 @@ public final class ActivationLayer: ActivatedLayer {
     public func build(inputShape: [Int]) throws -> [Int] { inputShape }
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
-        let out = input.copy()
-        let width = input.shape.last ?? 1
-        out.data.withUnsafeMutableBufferPointer { p in
-            activation.applyInPlace(p.baseAddress!, rows: p.count / Swift.max(width, 1), width: width, bias: nil)
+        let out: Tensor
+        if activation == .relu {
+            // The common case reads the input once instead of copying it first.
+            out = Tensor(uninitializedShape: input.shape)
+            input.data.withUnsafeBufferPointer { x in
+                out.data.withUnsafeMutableBufferPointer { y in
+                    reluForward(x.baseAddress!, y.baseAddress!, count: y.count)
+                }
+            }
+        } else {
+            out = input.copy()
+            let width = input.shape.last ?? 1
+            out.data.withUnsafeMutableBufferPointer { p in
+                activation.applyInPlace(p.baseAddress!, rows: p.count / Swift.max(width, 1), width: width, bias: nil)
+            }
         }
         output = out
         return out

@@ -19,8 +19,10 @@ public final class BatchNormalization: Layer {
     public var parameters: [Parameter] { [gamma, beta, movingMean, movingVariance] }
 
     private var channels = 0
-    /// Saved by forward for backward: normalised input and 1/sqrt(var + eps).
-    private var normalized: Tensor?
+    /// Saved by forward for backward: the input, the statistics used and
+    /// 1/sqrt(var + eps); x̂ is recomputed rather than stored (one pass fewer).
+    private var input: Tensor?
+    private var mean: [Float] = []
     private var invStd: [Float] = []
     private var usedBatchStatistics = false
 
@@ -58,34 +60,29 @@ public final class BatchNormalization: Layer {
             }
         }
         invStd = variance.map { 1 / ($0 + epsilon).squareRoot() }
-        let xhat = Tensor(uninitializedShape: input.shape)
         let out = Tensor(uninitializedShape: input.shape)
         // y = γ·x̂ + β with x̂ = (x - mean)·invStd.
         input.data.withUnsafeBufferPointer { xb in
-            xhat.data.withUnsafeMutableBufferPointer { hb in
-                out.data.withUnsafeMutableBufferPointer { yb in
-                    gamma.value.data.withUnsafeBufferPointer { gb in
-                        beta.value.data.withUnsafeBufferPointer { bb in
-                            mean.withUnsafeBufferPointer { mb in
-                                invStd.withUnsafeBufferPointer { sb in
-                                    let x = xb.baseAddress!, h = hb.baseAddress!, y = yb.baseAddress!
-                                    let g = gb.baseAddress!, b = bb.baseAddress!, m = mb.baseAddress!, s = sb.baseAddress!
-                                    parallelFor(rows, costPerItem: c) { range in
-                                        for r in range {
-                                            let o = r * c
-                                            var j = 0
-                                            while j + 8 <= c {
-                                                let v = (load8(x + o + j) - load8(m + j)) * load8(s + j)
-                                                store8(v, h + o + j)
-                                                store8(load8(g + j) * v + load8(b + j), y + o + j)
-                                                j += 8
-                                            }
-                                            while j < c {
-                                                let v = (x[o + j] - m[j]) * s[j]
-                                                h[o + j] = v
-                                                y[o + j] = g[j] * v + b[j]
-                                                j += 1
-                                            }
+            out.data.withUnsafeMutableBufferPointer { yb in
+                gamma.value.data.withUnsafeBufferPointer { gb in
+                    beta.value.data.withUnsafeBufferPointer { bb in
+                        mean.withUnsafeBufferPointer { mb in
+                            invStd.withUnsafeBufferPointer { sb in
+                                let x = xb.baseAddress!, y = yb.baseAddress!
+                                let g = gb.baseAddress!, b = bb.baseAddress!, m = mb.baseAddress!, s = sb.baseAddress!
+                                parallelFor(rows, costPerItem: c) { range in
+                                    for r in range {
+                                        let o = r * c
+                                        var j = 0
+                                        while j + 8 <= c {
+                                            let v = (load8(x + o + j) - load8(m + j)) * load8(s + j)
+                                            store8(load8(g + j) * v + load8(b + j), y + o + j)
+                                            j += 8
+                                        }
+                                        while j < c {
+                                            let v = (x[o + j] - m[j]) * s[j]
+                                            y[o + j] = g[j] * v + b[j]
+                                            j += 1
                                         }
                                     }
                                 }
@@ -95,33 +92,40 @@ public final class BatchNormalization: Layer {
                 }
             }
         }
-        normalized = xhat
+        self.input = input
+        self.mean = mean
         return out
     }
 
     public func backward(_ gradOutput: Tensor) -> Tensor {
-        guard let normalized else { preconditionFailure("\(name): backward before forward") }
+        guard let input else { preconditionFailure("\(name): backward before forward") }
         let c = channels
         let rows = gradOutput.count / c
         // Σ g and Σ g·x̂ per channel give both the parameter gradients and the
         // two correction terms of the input gradient.
         let sums = gradOutput.data.withUnsafeBufferPointer { gb in
-            normalized.data.withUnsafeBufferPointer { hb in
-                let g = gb.baseAddress!, h = hb.baseAddress!
-                return channelReduce(rows: rows, width: c, slots: 2) { range, acc in
-                    for r in range {
-                        let o = r * c
-                        var j = 0
-                        while j + 8 <= c {
-                            let gv = load8(g + o + j)
-                            store8(load8(acc + j) + gv, acc + j)
-                            store8(load8(acc + c + j) + gv * load8(h + o + j), acc + c + j)
-                            j += 8
-                        }
-                        while j < c {
-                            acc[j] += g[o + j]
-                            acc[c + j] += g[o + j] * h[o + j]
-                            j += 1
+            input.data.withUnsafeBufferPointer { xb in
+                mean.withUnsafeBufferPointer { mb in
+                    invStd.withUnsafeBufferPointer { sb in
+                        let g = gb.baseAddress!, x = xb.baseAddress!, m = mb.baseAddress!, s = sb.baseAddress!
+                        return channelReduce(rows: rows, width: c, slots: 2) { range, acc in
+                            for r in range {
+                                let o = r * c
+                                var j = 0
+                                while j + 8 <= c {
+                                    let gv = load8(g + o + j)
+                                    let h = (load8(x + o + j) - load8(m + j)) * load8(s + j)
+                                    store8(load8(acc + j) + gv, acc + j)
+                                    store8(load8(acc + c + j) + gv * h, acc + c + j)
+                                    j += 8
+                                }
+                                while j < c {
+                                    let h = (x[o + j] - m[j]) * s[j]
+                                    acc[j] += g[o + j]
+                                    acc[c + j] += g[o + j] * h
+                                    j += 1
+                                }
+                            }
                         }
                     }
                 }
@@ -138,25 +142,30 @@ public final class BatchNormalization: Layer {
         let scale = zip(gamma.value.data, invStd).map { $0 * $1 }
         let meanG = sumG.map { $0 * invRows }
         let meanGX = sumGX.map { $0 * invRows }
+        // The centred input scaled by invStd·mean(g·x̂) replaces x̂·mean(g·x̂).
+        let shift = zip(meanGX, invStd).map { $0 * $1 }
         gradOutput.data.withUnsafeMutableBufferPointer { gb in
-            normalized.data.withUnsafeBufferPointer { hb in
-                scale.withUnsafeBufferPointer { kb in
-                    meanG.withUnsafeBufferPointer { mgb in
-                        meanGX.withUnsafeBufferPointer { mxb in
-                            let g = gb.baseAddress!, h = hb.baseAddress!
-                            let k = kb.baseAddress!, mg = mgb.baseAddress!, mx = mxb.baseAddress!
-                            parallelFor(rows, costPerItem: c) { range in
-                                for r in range {
-                                    let o = r * c
-                                    var j = 0
-                                    while j + 8 <= c {
-                                        let v = load8(k + j) * (load8(g + o + j) - load8(mg + j) - load8(h + o + j) * load8(mx + j))
-                                        store8(v, g + o + j)
-                                        j += 8
-                                    }
-                                    while j < c {
-                                        g[o + j] = k[j] * (g[o + j] - mg[j] - h[o + j] * mx[j])
-                                        j += 1
+            input.data.withUnsafeBufferPointer { xb in
+                mean.withUnsafeBufferPointer { mb in
+                    scale.withUnsafeBufferPointer { kb in
+                        meanG.withUnsafeBufferPointer { mgb in
+                            shift.withUnsafeBufferPointer { shb in
+                                let g = gb.baseAddress!, x = xb.baseAddress!, m = mb.baseAddress!
+                                let k = kb.baseAddress!, mg = mgb.baseAddress!, sh = shb.baseAddress!
+                                parallelFor(rows, costPerItem: c) { range in
+                                    for r in range {
+                                        let o = r * c
+                                        var j = 0
+                                        while j + 8 <= c {
+                                            let centred = load8(x + o + j) - load8(m + j)
+                                            let v = load8(k + j) * (load8(g + o + j) - load8(mg + j) - centred * load8(sh + j))
+                                            store8(v, g + o + j)
+                                            j += 8
+                                        }
+                                        while j < c {
+                                            g[o + j] = k[j] * (g[o + j] - mg[j] - (x[o + j] - m[j]) * sh[j])
+                                            j += 1
+                                        }
                                     }
                                 }
                             }

@@ -83,7 +83,7 @@ public final class MultiOutputModel {
     /// Zeroes all gradients, then forward, weighted losses and backward
     /// through every head and the trunk.
     func computeGradients(x: Tensor, targets: [Tensor]) -> [String: Float] {
-        for p in parameters { p.grad.fill(0) }
+        zeroGradients(parameters)
         let h = trunk.forward(x, training: true)
         let trunkGrad = Tensor(shape: h.shape)
         var logs: [String: Float] = [:]
@@ -173,11 +173,11 @@ extension MultiOutputModel: BatchTrainable {
     }
 
     func testOnBatch(_ x: Tensor, _ targets: [Tensor]) throws -> [String: Float] {
-        let outputs = forward(x, training: false)
+        let features = trunk.infer(x)
         var logs: [String: Float] = [:]
         var total: Float = 0
         for (head, target) in zip(heads, targets) {
-            let prediction = outputs[head.name]!
+            let prediction = head.model.infer(features)
             let value = head.loss.compute(prediction: prediction, target: target).loss
             total += head.weight * value
             logs[head.name + "_loss"] = value

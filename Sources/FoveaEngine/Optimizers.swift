@@ -48,6 +48,16 @@ private func forEachTrainable(_ params: [Parameter], lr: Float, weightDecay: Flo
     }
 }
 
+/// Runs `body(lo, hi)` over 0..<n in blocks spread over the engine's
+/// threads: updates are memory-bound, and a big kernel is megabytes per array.
+@inline(__always)
+private func forBlocks(_ n: Int, _ body: (Int, Int) -> Void) {
+    let block = 16_384
+    parallelFor((n + block - 1) / block, costPerItem: block * 4) { range in
+        body(range.lowerBound * block, min(range.upperBound * block, n))
+    }
+}
+
 /// Keras SGD: v = momentum·v - lr·g; w += v, or with Nesterov w += momentum·v - lr·g.
 public final class SGD: Optimizer {
     public var learningRate: Float
@@ -74,31 +84,35 @@ public final class SGD: Optimizer {
         let (mu, nesterov) = (momentum, self.nesterov)
         forEachTrainable(params, lr: lr, weightDecay: weightDecay) { p, w, g, n in
             if mu == 0 {
-                var i = 0
-                while i + 8 <= n {
-                    store8(load8(w + i) - lr * load8(g + i), w + i)
-                    i += 8
-                }
-                while i < n {
-                    w[i] -= lr * g[i]
-                    i += 1
+                forBlocks(n) { lo, hi in
+                    var i = lo
+                    while i + 8 <= hi {
+                        store8(load8(w + i) - lr * load8(g + i), w + i)
+                        i += 8
+                    }
+                    while i < hi {
+                        w[i] -= lr * g[i]
+                        i += 1
+                    }
                 }
                 return
             }
             velocity.with(p, count: n) { vb in
                 let v = vb.baseAddress!
-                var i = 0
-                while i + 8 <= n {
-                    let gi = load8(g + i)
-                    let vi = mu * load8(v + i) - lr * gi
-                    store8(vi, v + i)
-                    store8(load8(w + i) + (nesterov ? mu * vi - lr * gi : vi), w + i)
-                    i += 8
-                }
-                while i < n {
-                    v[i] = mu * v[i] - lr * g[i]
-                    w[i] += nesterov ? mu * v[i] - lr * g[i] : v[i]
-                    i += 1
+                forBlocks(n) { lo, hi in
+                    var i = lo
+                    while i + 8 <= hi {
+                        let gi = load8(g + i)
+                        let vi = mu * load8(v + i) - lr * gi
+                        store8(vi, v + i)
+                        store8(load8(w + i) + (nesterov ? mu * vi - lr * gi : vi), w + i)
+                        i += 8
+                    }
+                    while i < hi {
+                        v[i] = mu * v[i] - lr * g[i]
+                        w[i] += nesterov ? mu * v[i] - lr * g[i] : v[i]
+                        i += 1
+                    }
                 }
             }
         }
@@ -140,21 +154,23 @@ public final class Adam: Optimizer {
             m.with(p, count: n) { mb in
                 v.with(p, count: n) { vb in
                     let m = mb.baseAddress!, v = vb.baseAddress!
-                    var i = 0
-                    while i + 8 <= n {
-                        let gi = load8(g + i)
-                        let mi = b1 * load8(m + i) + (1 - b1) * gi
-                        let vi = b2 * load8(v + i) + (1 - b2) * gi * gi
-                        store8(mi, m + i)
-                        store8(vi, v + i)
-                        store8(load8(w + i) - alpha * mi / (vi.squareRoot() + eps), w + i)
-                        i += 8
-                    }
-                    while i < n {
-                        m[i] = b1 * m[i] + (1 - b1) * g[i]
-                        v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
-                        w[i] -= alpha * m[i] / (v[i].squareRoot() + eps)
-                        i += 1
+                    forBlocks(n) { lo, hi in
+                        var i = lo
+                        while i + 8 <= hi {
+                            let gi = load8(g + i)
+                            let mi = b1 * load8(m + i) + (1 - b1) * gi
+                            let vi = b2 * load8(v + i) + (1 - b2) * gi * gi
+                            store8(mi, m + i)
+                            store8(vi, v + i)
+                            store8(load8(w + i) - alpha * mi / (vi.squareRoot() + eps), w + i)
+                            i += 8
+                        }
+                        while i < hi {
+                            m[i] = b1 * m[i] + (1 - b1) * g[i]
+                            v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
+                            w[i] -= alpha * m[i] / (v[i].squareRoot() + eps)
+                            i += 1
+                        }
                     }
                 }
             }

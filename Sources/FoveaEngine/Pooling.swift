@@ -62,38 +62,11 @@ public final class MaxPooling2D: Layer {
     // Forward keeps no argmax: a branch-free max over channels vectorises,
     // and backward finds the winner again by comparing input to output.
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
-        let g = geometry
         let n = input.batchCount
-        let outPerImage = g.outH * g.outW * g.c
-        let inPerImage = g.inH * g.inW * g.c
-        let out = Tensor(uninitializedShape: [n] + g.outputShape)
+        let out = Tensor(uninitializedShape: [n] + geometry.outputShape)
         input.data.withUnsafeBufferPointer { xb in
             out.data.withUnsafeMutableBufferPointer { yb in
-                let x = xb.baseAddress!, y = yb.baseAddress!
-                parallelFor(n, costPerItem: inPerImage) { range in
-                    for i in range {
-                        let src = x + i * inPerImage
-                        var dst = y + i * outPerImage
-                        for oy in 0..<g.outH {
-                            for ox in 0..<g.outW {
-                                let (ys, xs) = g.window(oy, ox)
-                                dst.update(from: src + (ys.lowerBound * g.inW + xs.lowerBound) * g.c, count: g.c)
-                                let vectorEnd = g.c & ~7
-                                for yy in ys {
-                                    for xx in xs {
-                                        let row = src + (yy * g.inW + xx) * g.c
-                                        for ch in stride(from: 0, to: vectorEnd, by: 8) {
-                                            let v = load8(row + ch), m = load8(dst + ch)
-                                            store8(m.replacing(with: v, where: v .> m), dst + ch)
-                                        }
-                                        for ch in vectorEnd..<g.c { dst[ch] = Swift.max(dst[ch], row[ch]) }
-                                    }
-                                }
-                                dst += g.c
-                            }
-                        }
-                    }
-                }
+                poolImages(xb.baseAddress!, images: n, into: yb.baseAddress!)
             }
         }
         self.input = input
@@ -101,68 +74,148 @@ public final class MaxPooling2D: Layer {
         return out
     }
 
+    /// Records the tensors of a forward pass done on this layer's behalf
+    /// (see Conv2D.forwardPooled).
+    func saveForBackward(input: Tensor, output: Tensor) {
+        self.input = input
+        self.output = output
+    }
+
+    /// Max-pools `images` consecutive images from `x` into `y`. Also used by
+    /// Conv2D to pool its output chunk by chunk at inference.
+    func poolImages(_ x: UnsafePointer<Float>, images n: Int, into y: UnsafeMutablePointer<Float>) {
+        let g = geometry
+        let outPerImage = g.outH * g.outW * g.c
+        let inPerImage = g.inH * g.inW * g.c
+        parallelFor(n, costPerItem: inPerImage) { range in
+            for i in range {
+                let src = x + i * inPerImage
+                var dst = y + i * outPerImage
+                for oy in 0..<g.outH {
+                    for ox in 0..<g.outW {
+                        let (ys, xs) = g.window(oy, ox)
+                        let vectorEnd = g.c & ~7
+                        if ys.count == 2 && xs.count == 2 {
+                            // The common 2x2 window: four rows, one pass.
+                            let a = src + (ys.lowerBound * g.inW + xs.lowerBound) * g.c
+                            let b = a + g.c, c = a + g.inW * g.c, d = c + g.c
+                            for ch in stride(from: 0, to: vectorEnd, by: 8) {
+                                let va = load8(a + ch), vb = load8(b + ch), vc = load8(c + ch), vd = load8(d + ch)
+                                let ab = va.replacing(with: vb, where: vb .> va)
+                                let cd = vc.replacing(with: vd, where: vd .> vc)
+                                store8(ab.replacing(with: cd, where: cd .> ab), dst + ch)
+                            }
+                            for ch in vectorEnd..<g.c {
+                                dst[ch] = Swift.max(Swift.max(a[ch], b[ch]), Swift.max(c[ch], d[ch]))
+                            }
+                            dst += g.c
+                            continue
+                        }
+                        dst.update(from: src + (ys.lowerBound * g.inW + xs.lowerBound) * g.c, count: g.c)
+                        for yy in ys {
+                            for xx in xs {
+                                let row = src + (yy * g.inW + xx) * g.c
+                                for ch in stride(from: 0, to: vectorEnd, by: 8) {
+                                    let v = load8(row + ch), m = load8(dst + ch)
+                                    store8(m.replacing(with: v, where: v .> m), dst + ch)
+                                }
+                                for ch in vectorEnd..<g.c { dst[ch] = Swift.max(dst[ch], row[ch]) }
+                            }
+                        }
+                        dst += g.c
+                    }
+                }
+            }
+        }
+    }
+
     /// Routes each output gradient to the first input in its window (in
     /// row-major order) that equals the window's maximum.
     public func backward(_ gradOutput: Tensor) -> Tensor {
+        guard let input else { preconditionFailure("\(name): backward before forward") }
+        let n = gradOutput.batchCount
+        let dx = Tensor(uninitializedShape: input.shape)
+        gradOutput.data.withUnsafeBufferPointer { gb in
+            dx.data.withUnsafeMutableBufferPointer { db in
+                unpoolImages(start: 0, images: n, grad: gb.baseAddress!, into: db.baseAddress!)
+            }
+        }
+        return dx
+    }
+
+    /// dLoss/dInput for images start..<start+n of the last forward, from their
+    /// output gradients `gp`, written to `d` (which needs no clearing). Also
+    /// used by Conv2D to run this backward chunk by chunk.
+    func unpoolImages(start: Int, images n: Int, grad gp: UnsafePointer<Float>, into d: UnsafeMutablePointer<Float>) {
         guard let input, let output else { preconditionFailure("\(name): backward before forward") }
         let g = geometry
-        let n = gradOutput.batchCount
         let outPerImage = g.outH * g.outW * g.c
         let inPerImage = g.inH * g.inW * g.c
-        let dx = Tensor(shape: input.shape)
+        // With disjoint windows (stride ≥ pool) every input cell is written
+        // at most once, so covered cells are stored directly and the few
+        // uncovered ones cleared; overlapping windows accumulate into zeros.
+        let disjoint = strides >= poolSize
+        if !disjoint { d.update(repeating: 0, count: n * inPerImage) }
+        var coveredRows = [Bool](repeating: false, count: g.inH)
+        var coveredCols = [Bool](repeating: false, count: g.inW)
+        for oy in 0..<g.outH { for yy in g.window(oy, 0).ys { coveredRows[yy] = true } }
+        for ox in 0..<g.outW { for xx in g.window(0, ox).xs { coveredCols[xx] = true } }
         input.data.withUnsafeBufferPointer { xb in
             output.data.withUnsafeBufferPointer { yb in
-                gradOutput.data.withUnsafeBufferPointer { gb in
-                    dx.data.withUnsafeMutableBufferPointer { db in
-                        let x = xb.baseAddress!, y = yb.baseAddress!, gp = gb.baseAddress!, d = db.baseAddress!
-                        parallelFor(n, costPerItem: inPerImage) { range in
-                            for i in range {
-                                let src = x + i * inPerImage
-                                let dImg = d + i * inPerImage
-                                var yRow = y + i * outPerImage
-                                var gRow = gp + i * outPerImage
-                                for oy in 0..<g.outH {
-                                    for ox in 0..<g.outW {
-                                        let (ys, xs) = g.window(oy, ox)
-                                        // Four channels at a time: `pending` keeps each
-                                        // channel's gradient until its first winner takes it.
-                                        let vectorEnd = g.c & ~3
-                                        for ch in stride(from: 0, to: vectorEnd, by: 4) {
-                                            let best = load4(yRow + ch)
-                                            var pending = load4(gRow + ch)
-                                            for yy in ys {
-                                                for xx in xs {
-                                                    let at = (yy * g.inW + xx) * g.c + ch
-                                                    let hit = load4(src + at) .== best
-                                                    let add = SIMD4<Float>(repeating: 0).replacing(with: pending, where: hit)
-                                                    store4(load4(dImg + at) + add, dImg + at)
-                                                    pending.replace(with: 0, where: hit)
-                                                }
-                                            }
+                let x = xb.baseAddress!, y = yb.baseAddress!
+                parallelFor(n, costPerItem: inPerImage) { range in
+                    for i in range {
+                        let src = x + (start + i) * inPerImage
+                        let dImg = d + i * inPerImage
+                        var yRow = y + (start + i) * outPerImage
+                        var gRow = gp + i * outPerImage
+                        if disjoint {
+                            for yy in 0..<g.inH {
+                                for xx in 0..<g.inW where !(coveredRows[yy] && coveredCols[xx]) {
+                                    (dImg + (yy * g.inW + xx) * g.c).update(repeating: 0, count: g.c)
+                                }
+                            }
+                        }
+                        for oy in 0..<g.outH {
+                            for ox in 0..<g.outW {
+                                let (ys, xs) = g.window(oy, ox)
+                                // Four channels at a time: `pending` keeps each
+                                // channel's gradient until its first winner takes it.
+                                let vectorEnd = g.c & ~3
+                                for ch in stride(from: 0, to: vectorEnd, by: 4) {
+                                    let best = load4(yRow + ch)
+                                    var pending = load4(gRow + ch)
+                                    for yy in ys {
+                                        for xx in xs {
+                                            let at = (yy * g.inW + xx) * g.c + ch
+                                            let hit = load4(src + at) .== best
+                                            let add = SIMD4<Float>(repeating: 0).replacing(with: pending, where: hit)
+                                            store4(disjoint ? add : load4(dImg + at) + add, dImg + at)
+                                            pending.replace(with: 0, where: hit)
                                         }
-                                        for ch in vectorEnd..<g.c {
-                                            let best = yRow[ch]
-                                            search: for yy in ys {
-                                                for xx in xs {
-                                                    let at = (yy * g.inW + xx) * g.c + ch
-                                                    if src[at] == best {
-                                                        dImg[at] += gRow[ch]
-                                                        break search
-                                                    }
-                                                }
-                                            }
-                                        }
-                                        yRow += g.c
-                                        gRow += g.c
                                     }
                                 }
+                                for ch in vectorEnd..<g.c {
+                                    let best = yRow[ch]
+                                    var pending = gRow[ch]
+                                    for yy in ys {
+                                        for xx in xs {
+                                            let at = (yy * g.inW + xx) * g.c + ch
+                                            let hit = src[at] == best
+                                            let add: Float = hit ? pending : 0
+                                            dImg[at] = disjoint ? add : dImg[at] + add
+                                            if hit { pending = 0 }
+                                        }
+                                    }
+                                }
+                                yRow += g.c
+                                gRow += g.c
                             }
                         }
                     }
                 }
             }
         }
-        return dx
     }
 }
 

@@ -60,17 +60,56 @@ public final class Sequential {
         }
     }
 
+    /// Runs every layer and keeps what `backward` needs (also at inference,
+    /// so that gradients with respect to the input can be taken).
     public func forward(_ x: Tensor, training: Bool = false) -> Tensor {
+        run(x, training: training, keepForBackward: true)
+    }
+
+    /// Inference only: nothing is kept for backward, which lets a
+    /// convolution + max pooling pair skip storing the convolution's output.
+    func infer(_ x: Tensor) -> Tensor {
+        run(x, training: false, keepForBackward: false)
+    }
+
+    private func run(_ x: Tensor, training: Bool, keepForBackward: Bool) -> Tensor {
         var h = x.shape == [x.batchCount] + inputShape ? x : x.reshaped([x.batchCount] + inputShape)
-        for layer in layers { h = layer.forward(h, training: training) }
+        var i = 0
+        while i < layers.count {
+            // A convolution followed by max pooling runs fused, chunk by chunk,
+            // so the pooling reads the convolution's output from cache.
+            if training || !keepForBackward, i + 1 < layers.count,
+               let conv = layers[i] as? Conv2D, let pool = layers[i + 1] as? MaxPooling2D {
+                h = conv.forwardPooled(h, pool: pool, poolOutputShape: outputShapes[i + 1], training: training)
+                i += 2
+                continue
+            }
+            h = layers[i].forward(h, training: training)
+            i += 1
+        }
         return h
     }
 
     /// Back-propagates dLoss/dOutput through every layer, accumulating
     /// parameter gradients, and returns dLoss/dInput.
     public func backward(_ gradOutput: Tensor) -> Tensor {
+        backward(gradOutput, downTo: 0)
+    }
+
+    /// Back-propagates through layers[stop...], a max pooling and the
+    /// convolution before it as one fused step (see forward).
+    private func backward(_ gradOutput: Tensor, downTo stop: Int) -> Tensor {
         var g = gradOutput
-        for layer in layers.reversed() { g = layer.backward(g) }
+        var i = layers.count - 1
+        while i >= stop {
+            if i - 1 >= stop, let pool = layers[i] as? MaxPooling2D, let conv = layers[i - 1] as? Conv2D {
+                g = conv.backwardPooled(g, pool: pool)
+                i -= 2
+                continue
+            }
+            g = layers[i].backward(g)
+            i -= 1
+        }
         return g
     }
 
@@ -83,11 +122,11 @@ public final class Sequential {
         }
         setComputesInputGradient(layers[stop], false)
         defer { setComputesInputGradient(layers[stop], true) }
-        var g = gradOutput
-        for layer in layers[stop...].reversed() { g = layer.backward(g) }
+        _ = backward(gradOutput, downTo: stop)
     }
 
-    /// Inference over `x` in batches of `batchSize`. Internally batches are
+    /// Inference over `x` in batches of `batchSize` (check untrusted input
+    /// with `validate(input:)` first). Internally batches are
     /// capped so that no layer output outgrows the allocator's heap blocks
     /// (bigger ones are mmapped and page-faulted afresh every batch); results
     /// do not depend on the batch size at inference.
@@ -96,13 +135,13 @@ public final class Sequential {
         let largestSample = max(outputShapes.map { $0.reduce(1, *) }.max() ?? 1, sampleSize)
         let heapBatch = max(1, Int(Allocator.largestHeapBlock) / (largestSample * MemoryLayout<Float>.size))
         let bs = max(1, min(batchSize, heapBatch))
-        if n <= bs { return forward(x, training: false) }
+        if n <= bs { return infer(x) }
         let outSize = outputShape.reduce(1, *)
         let result = Tensor(uninitializedShape: [n] + outputShape)
         for start in stride(from: 0, to: n, by: bs) {
             let b = min(bs, n - start)
             let xb = sliceBatch(x, start: start, count: b, sampleSize: sampleSize)
-            let yb = forward(xb, training: false)
+            let yb = infer(xb)
             result.data.withUnsafeMutableBufferPointer { r in
                 yb.data.withUnsafeBufferPointer { y in
                     (r.baseAddress! + start * outSize).update(from: y.baseAddress!, count: b * outSize)
@@ -142,7 +181,7 @@ public final class Sequential {
     /// Zeroes every gradient, then runs forward (training mode), the loss and
     /// backward, leaving dLoss/dParameter in each trainable parameter's grad.
     func computeGradients(x: Tensor, y: Tensor, loss: Loss) -> (loss: Float, accuracy: Float?) {
-        for p in parameters { p.grad.fill(0) }
+        zeroGradients(parameters)
         let prediction = forward(x, training: true)
         let (value, grad) = loss.compute(prediction: prediction, target: y)
         let accuracy = loss.accuracy(prediction: prediction, target: y)
@@ -155,7 +194,7 @@ public final class Sequential {
 
     /// Loss and accuracy on a batch without updating anything.
     func testStep(x: Tensor, y: Tensor, loss: Loss) -> (loss: Float, accuracy: Float?) {
-        let prediction = forward(x, training: false)
+        let prediction = infer(x)
         return (loss.compute(prediction: prediction, target: y).loss, loss.accuracy(prediction: prediction, target: y))
     }
 
@@ -172,6 +211,20 @@ public final class Sequential {
             } while taken.contains(candidate)
             taken.insert(candidate)
             layer.name = candidate
+        }
+    }
+}
+
+/// Clears every parameter's gradient, large ones split over threads.
+func zeroGradients(_ params: [Parameter]) {
+    for p in params {
+        p.grad.data.withUnsafeMutableBufferPointer { g in
+            guard let base = g.baseAddress else { return }
+            let n = g.count, block = 65_536
+            parallelFor((n + block - 1) / block, costPerItem: block) { range in
+                let lo = range.lowerBound * block
+                (base + lo).update(repeating: 0, count: min(range.upperBound * block, n) - lo)
+            }
         }
     }
 }

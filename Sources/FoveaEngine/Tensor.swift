@@ -1,7 +1,14 @@
 // Tensor: Fovea's n-dimensional Float32 array.
 // Storage is one contiguous row-major buffer. Image batches are NHWC
 // (batch, height, width, channels): with channels innermost, im2col rows are
-// contiguous copies and a 1x1 or dense product is a single GEMM.
+// contiguous copies, a convolution's output comes out of one GEMM already in
+// NHWC, and a 1x1 or dense product is a single GEMM. Measured against a
+// Caffe-style NCHW im2col (per-image GEMMs), batch 128, 3x3 'same',
+// forward + backward, one thread on this 2-core EPYC (min of 3 runs):
+//   28x28x32 -> 32: NHWC 73 ms, NCHW 121 ms    14x14x64 -> 64: 63 vs 87 ms
+//   14x14x128 -> 128: 235 vs 283 ms            28x28x1 -> 64: 15 vs 10 ms
+// NCHW only wins on the single-channel input layer, which in training skips
+// its input gradient, so NHWC is the layout throughout.
 
 /// A Float32 array with an explicit shape, row-major. A class because its
 /// buffer is large and mutated in place by layers and optimizers.

@@ -33,3 +33,17 @@ func load4(_ p: UnsafeMutablePointer<Float>) -> SIMD4<Float> {
 func store4(_ v: SIMD4<Float>, _ p: UnsafeMutablePointer<Float>) {
     UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD4<Float>.self)
 }
+
+/// dst[i] += src[i] for i in 0..<count.
+@inline(__always)
+func addInPlace(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, count: Int) {
+    var i = 0
+    while i + 8 <= count {
+        store8(load8(dst + i) + load8(src + i), dst + i)
+        i += 8
+    }
+    while i < count {
+        dst[i] += src[i]
+        i += 1
+    }
+}

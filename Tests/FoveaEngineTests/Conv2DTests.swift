@@ -58,7 +58,7 @@ final class Conv2DTests: XCTestCase {
     }
 
     func testChunkedBatchMatchesSingleImages() throws {
-        // A batch larger than one im2col chunk must give the same result and
+        // A batch larger than one im2col chunk must give the same outputs and
         // gradients as each image alone.
         let conv = Conv2D(filters: 4, kernelSize: 3, padding: .same, name: "c")
         _ = try conv.build(inputShape: [40, 40, 8])
@@ -70,6 +70,25 @@ final class Conv2DTests: XCTestCase {
         let yLast = conv.forward(last, training: false)
         let tail = Array(y.data[(y.count - yLast.count)...])
         for i in stride(from: 0, to: tail.count, by: 97) { XCTAssertEqual(tail[i], yLast.data[i], accuracy: 1e-5) }
+        // Backward over several chunks: the kernel gradient is the sum of the
+        // per-image gradients, and each image's input gradient is its own.
+        let gy = randomTensor(y.shape, seed: 10)
+        conv.kernel.grad.fill(0)
+        _ = conv.forward(x, training: true)
+        let dx = conv.backward(gy.copy())
+        let batchKernelGrad = conv.kernel.grad.data
+        var summed = [Double](repeating: 0, count: batchKernelGrad.count)
+        let outPerImage = y.count / n
+        for i in 0..<n {
+            conv.kernel.grad.fill(0)
+            _ = conv.forward(sliceBatch(x, start: i, count: 1, sampleSize: 40 * 40 * 8), training: true)
+            let dxi = conv.backward(sliceBatch(gy, start: i, count: 1, sampleSize: outPerImage))
+            for j in stride(from: 0, to: dxi.count, by: 89) {
+                XCTAssertEqual(dxi.data[j], dx.data[i * dxi.count + j], accuracy: 1e-4)
+            }
+            for j in summed.indices { summed[j] += Double(conv.kernel.grad.data[j]) }
+        }
+        XCTAssertLessThan(relativeError(batchKernelGrad.map(Double.init), summed), 1e-5)
     }
 
     func testRejectsInputSmallerThanValidKernel() {

@@ -6,7 +6,7 @@ import XCTest
 
 final class PoolingTests: XCTestCase {
     func testMaxPoolingGradients() throws {
-        for (pool, stride, padding) in [(2, 2, Padding.valid), (3, 2, .valid), (2, 2, .same), (3, 2, .same), (2, 1, .same)] {
+        for (pool, stride, padding) in [(2, 2, Padding.valid), (3, 2, .valid), (2, 2, .same), (3, 2, .same), (2, 1, .same), (2, 3, .valid), (3, 3, .same)] {
             try checkLayerGradients(MaxPooling2D(poolSize: pool, strides: stride, padding: padding, name: "p"),
                                     inputShape: [2, 5, 7, 3], eps: 1e-3, seed: UInt64(pool * 3 + stride))
         }
@@ -17,6 +17,9 @@ final class PoolingTests: XCTestCase {
         for padding in [Padding.valid, .same] {
             try checkLayerGradients(MaxPooling2D(poolSize: 3, strides: 2, padding: padding, name: "p"),
                                     inputShape: [2, 5, 5, 13], eps: 1e-3, seed: 17)
+            // Disjoint windows with uncovered cells (7 = 3·2 + 1 in 'valid').
+            try checkLayerGradients(MaxPooling2D(poolSize: 2, padding: padding, name: "p"),
+                                    inputShape: [2, 7, 7, 13], eps: 1e-3, seed: 18)
         }
     }
 

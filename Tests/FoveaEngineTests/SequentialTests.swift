@@ -48,6 +48,48 @@ final class SequentialTests: XCTestCase {
         XCTAssertNoThrow(try model.validate(input: Tensor(shape: [2, 72])))
     }
 
+    /// Conv2D + MaxPooling2D run fused chunk by chunk; outputs and gradients
+    /// must equal running the layers one after the other.
+    func testFusedConvolutionPoolingMatchesLayerByLayer() throws {
+        Engine.seed(8)
+        let model = try Sequential(inputShape: [9, 9, 3], layers: [
+            Conv2D(filters: 16, kernelSize: 3, padding: .same, activation: .relu),
+            MaxPooling2D(poolSize: 2, padding: .same),
+            Conv2D(filters: 5, kernelSize: 2, activation: .tanh),
+            MaxPooling2D(poolSize: 3, strides: 1),
+            Flatten(), Dense(units: 3, activation: .softmax),
+        ])
+        let x = randomTensor([300, 9, 9, 3], seed: 4)  // several conv chunks
+        var h = x
+        for layer in model.layers { h = layer.forward(h, training: false) }
+        let fused = model.predict(x, batchSize: 300)
+        XCTAssertEqual(fused.shape, h.shape)
+        for (a, b) in zip(fused.data, h.data) { XCTAssertEqual(a, b, accuracy: 1e-6) }
+
+        // forward at inference keeps what backward needs (input gradients).
+        let gOut = randomTensor(h.shape, seed: 6)
+        _ = model.forward(x, training: false)
+        let viaModel = model.backward(gOut.copy())
+        var viaLayers = gOut.copy()
+        for layer in model.layers.reversed() { viaLayers = layer.backward(viaLayers) }
+        XCTAssertEqual(viaModel.shape, x.shape)
+        XCTAssertLessThan(relativeError(viaModel.data.map(Double.init), viaLayers.data.map(Double.init)), 1e-6)
+
+        // Training: the same gradients as forward and backward layer by layer.
+        let y = Tensor(shape: [300], data: (0..<300).map { Float($0 % 3) })
+        let loss = SoftmaxCrossEntropy(sparse: true, fromLogits: true)
+        _ = model.computeGradients(x: x, y: y, loss: loss)
+        let fusedGrads = model.parameters.map(\.grad.data)
+        for p in model.parameters { p.grad.fill(0) }
+        h = x
+        for layer in model.layers { h = layer.forward(h, training: true) }
+        var g = loss.compute(prediction: h, target: y).grad
+        for layer in model.layers.reversed() { g = layer.backward(g) }
+        for (p, expected) in zip(model.parameters, fusedGrads) {
+            XCTAssertLessThan(relativeError(p.grad.data.map(Double.init), expected.map(Double.init)), 1e-5, p.name)
+        }
+    }
+
     /// Every parameter gradient of a conv/BN/pool/dropout/dense model with
     /// the fused softmax cross-entropy, against differences of the loss.
     func testModelGradientsWithFusedSoftmaxCrossEntropy() throws {
