@@ -48,6 +48,9 @@ struct TrainClassifierCommand: ParsableCommand {
     @Option(help: "Adam learning rate.")
     var learningRate: Float = 0.001
 
+    @Flag(help: "Decay the learning rate along a half cosine to 0 over all epochs (Keras CosineDecay).")
+    var cosine = false
+
     @Option(help: "Fraction of the images held out for validation (0 disables validation).")
     var validationSplit = 0.1
 
@@ -94,6 +97,7 @@ struct TrainClassifierCommand: ParsableCommand {
         options.epochs = epochs
         options.batchSize = batchSize
         options.learningRate = learningRate
+        options.cosineDecay = cosine
         options.validationSplit = validationSplit
         options.earlyStoppingPatience = earlyStoppingPatience
         options.augmentation = augment ? AugmentationOptions(elasticAlpha: elastic ? 34 : 0) : nil

@@ -1,5 +1,8 @@
-// Conv2D: 2-D convolution over NHWC batches by im2col + one GEMM, with the
-// bias and activation fused into a single pass over the output.
+// Conv2D: 2-D convolution over NHWC batches by im2col + GEMM, a few images
+// (a cache-sized chunk) at a time: the bias is folded into the GEMM and the
+// activation, its derivative and the bias gradient run on each chunk while it
+// is in cache. A following MaxPooling2D can run fused with it, chunk by chunk
+// (forwardPooled / backwardPooled, driven by Sequential).
 // Kernel layout is Keras's [kh, kw, in, filters]; padding follows
 // TensorFlow ('same': out = ceil(in / stride), odd padding totals put the
 // extra row/column at the bottom/right).

@@ -24,6 +24,8 @@ public struct ClassifierTrainingOptions: Sendable {
     public var epochs = 10
     public var batchSize = 64
     public var learningRate: Float = 0.001
+    /// Decay the learning rate to 0 over the run along a half cosine (per step), as Keras's CosineDecay.
+    public var cosineDecay = false
     /// Fraction of the images held out (seeded random choice) for validation, checkpoints and early stopping.
     public var validationSplit = 0.1
     /// Stop after this many epochs without a better validation accuracy (nil: never).
@@ -113,10 +115,14 @@ public enum ClassifierTraining {
 
         Engine.seed(options.seed)
         let model = try makeModel(architecture: options.architecture, classes: mapping.count)
-        try model.compile(optimizer: Adam(learningRate: options.learningRate), loss: SoftmaxCrossEntropy(sparse: true))
+        let stepsPerEpoch = (train.count + options.batchSize - 1) / options.batchSize
+        let schedule: LearningRateSchedule = options.cosineDecay ? .cosine(total: options.epochs * stepsPerEpoch) : .constant
+        try model.compile(optimizer: Adam(learningRate: options.learningRate, schedule: schedule),
+                          loss: SoftmaxCrossEntropy(sparse: true))
         let augmenter = options.augmentation.map { Augmenter(options: $0, seed: options.seed) }
         var notes = ["architecture": options.architecture, "seed": String(options.seed),
-                     "learning_rate": String(options.learningRate), "batch_size": String(options.batchSize),
+                     "learning_rate": String(options.learningRate),
+                     "schedule": options.cosineDecay ? "cosine" : "constant", "batch_size": String(options.batchSize),
                      "train_images": String(train.count), "validation_images": String(validation?.count ?? 0),
                      "augment": augmenter == nil ? "false" : "true"]
 
