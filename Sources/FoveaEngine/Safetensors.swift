@@ -68,6 +68,14 @@ public struct SafetensorsFile {
 
     // MARK: Writing
 
+    /// The tensors in `names` order, then any added to `tensors` directly
+    /// (sorted by name); names without a tensor are skipped.
+    var orderedTensors: [(String, Tensor)] {
+        let listed = Set(names)
+        return names.compactMap { name in tensors[name].map { (name, $0) } }
+            + tensors.keys.filter { !listed.contains($0) }.sorted().map { ($0, tensors[$0]!) }
+    }
+
     /// The file's bytes. Tensors are laid out contiguously in `names` order and
     /// the header is padded with spaces to a multiple of 8 bytes, as the
     /// reference implementation does, so the data section stays aligned.
@@ -78,9 +86,9 @@ public struct SafetensorsFile {
             let pairs = metadata.keys.sorted().map { "\(jsonString($0)):\(jsonString(metadata[$0]!))" }
             fields.append("\"__metadata__\":{\(pairs.joined(separator: ","))}")
         }
+        let entries = orderedTensors
         var offset = 0
-        for name in names {
-            let t = tensors[name]!
+        for (name, t) in entries {
             let bytes = t.count * MemoryLayout<Float>.size
             let shape = t.shape.map(String.init).joined(separator: ",")
             fields.append("\(jsonString(name)):{\"dtype\":\"F32\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + bytes)]}")
@@ -93,8 +101,8 @@ public struct SafetensorsFile {
         var out = Data(capacity: 8 + headerBytes.count + offset)
         withUnsafeBytes(of: UInt64(headerBytes.count).littleEndian) { out.append(contentsOf: $0) }
         out.append(contentsOf: headerBytes)
-        for name in names {
-            tensors[name]!.data.withUnsafeBufferPointer { p in
+        for (_, t) in entries {
+            t.data.withUnsafeBufferPointer { p in
                 #if _endian(little)
                 out.append(UnsafeBufferPointer(start: UnsafeRawPointer(p.baseAddress!)
                     .assumingMemoryBound(to: UInt8.self), count: p.count * 4))

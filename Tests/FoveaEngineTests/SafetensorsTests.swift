@@ -66,6 +66,17 @@ final class SafetensorsTests: XCTestCase {
         }
     }
 
+    func testNamesAndTensorsEditedSeparatelyStillEncode() throws {
+        var file = SafetensorsFile()
+        file.append("a", Tensor(shape: [1], data: [1]))
+        file.append("b", Tensor(shape: [1], data: [2]))
+        file.tensors["a"] = nil                              // listed, but no tensor: skipped
+        file.tensors["c"] = Tensor(shape: [2], data: [3, 4])  // a tensor nobody listed: written after
+        let back = try SafetensorsFile(decoding: file.encoded(), source: "edited")
+        XCTAssertEqual(back.names, ["b", "c"])
+        XCTAssertEqual(back.tensors["c"]?.data, [3, 4])
+    }
+
     // MARK: Damaged files, each built here byte by byte.
 
     /// A file with the given header text and `dataBytes` zero bytes of data.
