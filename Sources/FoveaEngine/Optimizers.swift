@@ -1,7 +1,10 @@
 // Optimizers with Keras's update rules: SGD (momentum, Nesterov), Adam and
-// RMSprop, each with a learning-rate schedule and Keras-style decoupled
-// weight decay (w -= lr · weightDecay · w before the update). State
-// parameters (BatchNormalization moving statistics) are never updated.
+// RMSprop, each with a learning-rate schedule and two kinds of weight decay:
+// Keras-style decoupled decay (w -= lr · weightDecay · w before the update) and
+// classic L2 regularisation of kernels (as Keras's kernel_regularizer=l2(λ):
+// the loss gains λ·Σw², so the gradient gains 2λw, and adaptive optimizers
+// scale it like any gradient). State parameters (BatchNormalization moving
+// statistics) are never updated.
 
 import Foundation
 
@@ -32,17 +35,21 @@ struct OptimizerSlots {
 }
 
 /// Applies `update(value, grad, count)` to every non-state parameter after
-/// weight decay.
-private func forEachTrainable(_ params: [Parameter], lr: Float, weightDecay: Float,
+/// weight decay; with `l2` > 0 a kernel's gradient first gains 2·l2·w.
+private func forEachTrainable(_ params: [Parameter], lr: Float, weightDecay: Float, l2: Float = 0,
                               _ update: (Parameter, UnsafeMutablePointer<Float>, UnsafePointer<Float>, Int) -> Void) {
     for p in params where !p.isState {
         p.value.data.withUnsafeMutableBufferPointer { w in
-            p.grad.data.withUnsafeBufferPointer { g in
+            p.grad.data.withUnsafeMutableBufferPointer { g in
+                if l2 != 0 && p.name == "kernel" {
+                    let k = 2 * l2
+                    for i in 0..<w.count { g[i] += k * w[i] }
+                }
                 if weightDecay != 0 {
                     let f = 1 - lr * weightDecay
                     for i in 0..<w.count { w[i] *= f }
                 }
-                update(p, w.baseAddress!, g.baseAddress!, w.count)
+                update(p, w.baseAddress!, UnsafePointer(g.baseAddress!), w.count)
             }
         }
     }
@@ -64,16 +71,19 @@ public final class SGD: Optimizer {
     public let momentum: Float
     public let nesterov: Bool
     public let weightDecay: Float
+    /// L2 regularisation factor λ of kernels (Keras `regularizers.l2(λ)`).
+    public let l2: Float
     public var schedule: LearningRateSchedule
     public private(set) var iterations = 0
     private var velocity = OptimizerSlots()
 
     public init(learningRate: Float = 0.01, momentum: Float = 0, nesterov: Bool = false,
-                weightDecay: Float = 0, schedule: LearningRateSchedule = .constant) {
+                weightDecay: Float = 0, l2: Float = 0, schedule: LearningRateSchedule = .constant) {
         self.learningRate = learningRate
         self.momentum = momentum
         self.nesterov = nesterov
         self.weightDecay = weightDecay
+        self.l2 = l2
         self.schedule = schedule
     }
 
@@ -82,7 +92,7 @@ public final class SGD: Optimizer {
     public func step(_ params: [Parameter]) {
         let lr = currentLearningRate
         let (mu, nesterov) = (momentum, self.nesterov)
-        forEachTrainable(params, lr: lr, weightDecay: weightDecay) { p, w, g, n in
+        forEachTrainable(params, lr: lr, weightDecay: weightDecay, l2: l2) { p, w, g, n in
             if mu == 0 {
                 forBlocks(n) { lo, hi in
                     var i = lo
@@ -128,18 +138,21 @@ public final class Adam: Optimizer {
     public let beta2: Float
     public let epsilon: Float
     public let weightDecay: Float
+    /// L2 regularisation factor λ of kernels (Keras `regularizers.l2(λ)`).
+    public let l2: Float
     public var schedule: LearningRateSchedule
     public private(set) var iterations = 0
     private var m = OptimizerSlots()
     private var v = OptimizerSlots()
 
     public init(learningRate: Float = 0.001, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-7,
-                weightDecay: Float = 0, schedule: LearningRateSchedule = .constant) {
+                weightDecay: Float = 0, l2: Float = 0, schedule: LearningRateSchedule = .constant) {
         self.learningRate = learningRate
         self.beta1 = beta1
         self.beta2 = beta2
         self.epsilon = epsilon
         self.weightDecay = weightDecay
+        self.l2 = l2
         self.schedule = schedule
     }
 
@@ -150,7 +163,7 @@ public final class Adam: Optimizer {
         let t = Float(iterations + 1)
         let alpha = lr * (1 - Foundation.pow(beta2, t)).squareRoot() / (1 - Foundation.pow(beta1, t))
         let (b1, b2, eps) = (beta1, beta2, epsilon)
-        forEachTrainable(params, lr: lr, weightDecay: weightDecay) { p, w, g, n in
+        forEachTrainable(params, lr: lr, weightDecay: weightDecay, l2: l2) { p, w, g, n in
             m.with(p, count: n) { mb in
                 v.with(p, count: n) { vb in
                     let m = mb.baseAddress!, v = vb.baseAddress!
@@ -187,18 +200,21 @@ public final class RMSprop: Optimizer {
     public let momentum: Float
     public let epsilon: Float
     public let weightDecay: Float
+    /// L2 regularisation factor λ of kernels (Keras `regularizers.l2(λ)`).
+    public let l2: Float
     public var schedule: LearningRateSchedule
     public private(set) var iterations = 0
     private var velocity = OptimizerSlots()
     private var moment = OptimizerSlots()
 
     public init(learningRate: Float = 0.001, rho: Float = 0.9, momentum: Float = 0, epsilon: Float = 1e-7,
-                weightDecay: Float = 0, schedule: LearningRateSchedule = .constant) {
+                weightDecay: Float = 0, l2: Float = 0, schedule: LearningRateSchedule = .constant) {
         self.learningRate = learningRate
         self.rho = rho
         self.momentum = momentum
         self.epsilon = epsilon
         self.weightDecay = weightDecay
+        self.l2 = l2
         self.schedule = schedule
     }
 
@@ -207,7 +223,7 @@ public final class RMSprop: Optimizer {
     public func step(_ params: [Parameter]) {
         let lr = currentLearningRate
         let (rho, mu, eps) = (self.rho, momentum, epsilon)
-        forEachTrainable(params, lr: lr, weightDecay: weightDecay) { p, w, g, n in
+        forEachTrainable(params, lr: lr, weightDecay: weightDecay, l2: l2) { p, w, g, n in
             velocity.with(p, count: n) { vb in
                 for i in 0..<n { vb[i] = rho * vb[i] + (1 - rho) * g[i] * g[i] }
                 if mu > 0 {

@@ -68,6 +68,29 @@ final class OptimizersTests: XCTestCase {
                     [[0.9683773, -1.9683772, 0.46837723], [0.94604266, -1.9621005, 0.4558808], [0.9556283, -1.958962, 0.43434003]], "momentum")
     }
 
+    func testL2RegularisesKernelsOnly() {
+        // Loss gains λ·Σw², so dL/dw gains 2λw: with λ = 0.01, w = [1, -2],
+        // g = [0.5, 0.5], plain SGD at lr 0.1 gives w - 0.1·(g + 0.02·w).
+        let kernel = Parameter(name: "kernel", value: Tensor(shape: [2], data: [1, -2]))
+        let bias = Parameter(name: "bias", value: Tensor(shape: [2], data: [1, -2]))
+        kernel.grad.data = [0.5, 0.5]
+        bias.grad.data = [0.5, 0.5]
+        SGD(learningRate: 0.1, l2: 0.01).step([kernel, bias])
+        XCTAssertEqual(kernel.value.data[0], 0.948, accuracy: 1e-6)
+        XCTAssertEqual(kernel.value.data[1], -2.046, accuracy: 1e-6)
+        XCTAssertEqual(bias.value.data, [0.95, -2.05], "biases are not regularised")
+        // Adam's first step moves by lr·sign(g_eff): g_eff = 0.5 - 0.04 > 0 for w = -2, λ = 0.01.
+        let k2 = Parameter(name: "kernel", value: Tensor(shape: [1], data: [-2]))
+        k2.grad.data = [0.5]
+        Adam(learningRate: 0.01, l2: 0.01).step([k2])
+        XCTAssertEqual(k2.value.data[0], -2.01, accuracy: 1e-6)
+        // With λ large enough the regulariser flips the sign: g_eff = 0.5 - 4·0.2 < 0.
+        let k3 = Parameter(name: "kernel", value: Tensor(shape: [1], data: [-2]))
+        k3.grad.data = [0.5]
+        Adam(learningRate: 0.01, l2: 0.2).step([k3])
+        XCTAssertEqual(k3.value.data[0], -1.99, accuracy: 1e-6)
+    }
+
     func testStateParametersAreNeverUpdated() {
         let state = Parameter(name: "moving_mean", value: Tensor(shape: [2], data: [1, 2]), isState: true)
         state.grad.data = [5, 5]
