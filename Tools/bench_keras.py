@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Peer benchmark: Fovea against Keras (tensorflow-cpu) on identical models.
 
-Runs `fovea bench --json` and then the same three models in Keras on the same
+Runs `fovea bench --json` and the same models in Keras, model by model (Fovea
+then Keras, so both meet about the same load on a shared machine), on the same
 synthetic batch shapes, optimizer (Adam, lr 1e-3) and loss (sparse categorical
 cross-entropy), and prints one table: model, metric, Fovea, Keras, and the
 ratio Fovea/Keras. Called by Tools/bench_keras.sh, which prepares the venv and
@@ -26,18 +27,26 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 
-def fovea_results(binary, threads, quick):
-    cmd = [binary, "bench", "--json", "--threads", str(threads)] + (["--quick"] if quick else [])
+MODELS = ["textbook-cnn", "geron-deep", "fovea-emnist"]
+
+
+def fovea_results(binary, threads, quick, model):
+    cmd = [binary, "bench", "--json", "--threads", str(threads), "--model", model] + (["--quick"] if quick else [])
     print("running:", " ".join(cmd), file=sys.stderr, flush=True)
     out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True).stdout
     return json.loads(out)
 
 
-def keras_results(names, threads, config):
-    import numpy as np
+def keras_setup(threads):
+    """Thread settings, which TensorFlow accepts only before its first operation."""
     import tensorflow as tf
     tf.config.threading.set_intra_op_parallelism_threads(threads)
     tf.config.threading.set_inter_op_parallelism_threads(1)
+
+
+def keras_results(names, config):
+    import numpy as np
+    import tensorflow as tf
     import keras
     import keras_reference as ref
 
@@ -107,10 +116,20 @@ def main():
     ap.add_argument("--json", metavar="FILE", help="also write all figures to FILE")
     args = ap.parse_args()
 
-    fovea = fovea_results(args.fovea, args.threads, args.quick)
-    names = [m["model"] for m in fovea["models"]]
-    # Keras runs exactly the batch counts Fovea reports having used.
-    keras_res, versions = keras_results(names, args.threads, fovea["config"])
+    # Model by model, Fovea then Keras, so that both meet about the same load
+    # from whatever else runs on the machine.
+    keras_setup(args.threads)
+    fovea, keras_res, loads = None, {}, []
+    for name in MODELS:
+        f = fovea_results(args.fovea, args.threads, args.quick, name)
+        # Keras runs exactly the batch counts Fovea reports having used.
+        k, versions = keras_results([name], f["config"])
+        keras_res.update(k)
+        loads.append(f"{name} {f['machine'].get('load_average', float('nan')):.2f} / {versions['load_average']:.2f}")
+        if fovea is None:
+            fovea = f
+        else:
+            fovea["models"] += f["models"]
 
     # (model, metric, Fovea, Keras, target ratio Fovea/Keras, True when higher is better)
     rows = []
@@ -129,8 +148,8 @@ def main():
           f"(jit_compile={versions['jit_compile']}); "
           f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '-')}, "
           f"OPENBLAS_L2_SIZE={os.environ.get('OPENBLAS_L2_SIZE', '-')}")
-    print(f"1-min load average: {machine.get('load_average', float('nan')):.2f} before Fovea, "
-          f"{versions['load_average']:.2f} before Keras (above {machine['cores']}: other work competed for the CPU)")
+    print(f"1-min load average before Fovea / Keras: {', '.join(loads)} "
+          f"(above {machine['cores']}: other work competed for the CPU)")
     print(f"{'model':<14} {'metric':<27} {'Fovea':>9} {'Keras':>9} {'Fovea/Keras':>11}  target")
     print("-" * 84)
     for model, metric, f, k, target, higher in rows:
