@@ -3,6 +3,7 @@
 
 import ArgumentParser
 import FoveaDetection
+import FoveaEngine
 import Foundation
 
 struct EvaluateCommand: ParsableCommand {
@@ -117,11 +118,11 @@ struct EvaluateCommand: ParsableCommand {
         var uses: [String: Int] = [:]
         for c in perCategory { uses[c.name, default: 0] += 1 }
         let keys = perCategory.map { uses[$0.name]! > 1 ? "\($0.name) (id \($0.categoryID))" : $0.name }
-        var coco: [String] = zip(COCOStats.names, stats.values).map { "\(quoted($0)): \(number($1))" }
-        let cats = zip(keys, perCategory).map { "\(quoted($0)): {\"AP\": \(number($1.ap)), \"AP50\": \(number($1.ap50))}" }
+        var coco: [String] = zip(COCOStats.names, stats.values).map { "\(jsonString($0)): \(number($1))" }
+        let cats = zip(keys, perCategory).map { "\(jsonString($0)): {\"AP\": \(number($1.ap)), \"AP50\": \(number($1.ap50))}" }
         coco.append("\"per_category\": {\(cats.joined(separator: ", "))}")
-        let voc07 = zip(keys, voc.perClass).map { "\(quoted($0)): \(number($1.ap11))" }
-        let vocAll = zip(keys, voc.perClass).map { "\(quoted($0)): \(number($1.apAll))" }
+        let voc07 = zip(keys, voc.perClass).map { "\(jsonString($0)): \(number($1.ap11))" }
+        let vocAll = zip(keys, voc.perClass).map { "\(jsonString($0)): \(number($1.apAll))" }
         return """
             {"coco": {\(coco.joined(separator: ", "))}, \
             "voc07": {"mAP": \(number(voc.map11)), "per_category": {\(voc07.joined(separator: ", "))}}, \
@@ -131,20 +132,4 @@ struct EvaluateCommand: ParsableCommand {
 
     /// Shortest round-trip form, which is valid JSON for finite doubles.
     private func number(_ v: Double) -> String { "\(v)" }
-
-    private func quoted(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out + "\""
-    }
 }

@@ -248,8 +248,9 @@ public struct SafetensorsFile {
     }
 }
 
-/// A JSON string literal for `s`, escaped per RFC 8259.
-private func jsonString(_ s: String) -> String {
+/// A JSON string literal for `s`, escaped per RFC 8259 (also used by the
+/// command line's hand-written JSON output).
+public func jsonString(_ s: String) -> String {
     var out = "\""
     for scalar in s.unicodeScalars {
         switch scalar {
