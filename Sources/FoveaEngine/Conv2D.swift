@@ -34,6 +34,8 @@ public final class Conv2D: ActivatedLayer {
     private var cols: [Float] = []
     private var dcols: [Float] = []
     private var pooledScratch: [Float] = []
+    private var foldedKernel: [Float] = []
+    private var foldedBias: [Float] = []
     private var colsHoldWholeBatch = false
 
     /// Per-chunk caps (in floats) on the im2col rows and on the outputs, so
@@ -106,11 +108,14 @@ public final class Conv2D: ActivatedLayer {
         let p = g.outH * g.outW
         let out = Tensor(uninitializedShape: [n, g.outH, g.outW, filters])
         let chunk = chunkSize(batch: n)
-        input.data.withUnsafeBufferPointer { x in
-            out.data.withUnsafeMutableBufferPointer { y in
-                for start in stride(from: 0, to: n, by: chunk) {
-                    forwardChunk(x.baseAddress!, start: start, images: min(chunk, n - start),
-                                 into: y.baseAddress! + start * p * filters)
+        withWeights { w, b in
+            input.data.withUnsafeBufferPointer { x in
+                out.data.withUnsafeMutableBufferPointer { y in
+                    for start in stride(from: 0, to: n, by: chunk) {
+                        forwardChunk(x.baseAddress!, start: start, images: min(chunk, n - start),
+                                     into: y.baseAddress! + start * p * filters, weights: w, bias: b,
+                                     activation: activation)
+                    }
                 }
             }
         }
@@ -120,60 +125,143 @@ public final class Conv2D: ActivatedLayer {
         return out
     }
 
+    /// The kernel and (if any) bias as pointers, for the duration of `body`.
+    private func withWeights<R>(_ body: (UnsafePointer<Float>, UnsafePointer<Float>?) -> R) -> R {
+        kernel.value.data.withUnsafeBufferPointer { w in
+            if let bias {
+                return bias.value.data.withUnsafeBufferPointer { body(w.baseAddress!, $0.baseAddress!) }
+            }
+            return body(w.baseAddress!, nil)
+        }
+    }
+
     /// This layer and the max pooling after it, chunk by chunk: each chunk's
     /// convolution output is pooled while still in cache. At inference the
     /// full convolution output is never materialised; in training it is kept
     /// (both layers' backward need it) but not read back from memory.
     func forwardPooled(_ input: Tensor, pool: MaxPooling2D, poolOutputShape: [Int], training: Bool) -> Tensor {
+        guard training else {
+            self.input = nil
+            self.output = nil
+            return withWeights { w, b in
+                inferChunks(input, weights: w, bias: b, activation: activation,
+                            pool: pool, poolOutputShape: poolOutputShape)
+            }
+        }
         let g = geometry
         let n = input.batchCount
         let p = g.outH * g.outW
         let pooledPerImage = poolOutputShape.reduce(1, *)
         let pooled = Tensor(uninitializedShape: [n] + poolOutputShape)
         let chunk = chunkSize(batch: n)
-        let full = training ? Tensor(uninitializedShape: [n, g.outH, g.outW, filters]) : nil
-        if !training && pooledScratch.count < chunk * p * filters {
-            pooledScratch = [Float](repeating: 0, count: chunk * p * filters)
-        }
-        input.data.withUnsafeBufferPointer { x in
-            pooled.data.withUnsafeMutableBufferPointer { yb in
-                let y = yb.baseAddress!
-                // Chunks go to their place in the full output, or all to one scratch chunk.
-                // ReLU commutes with max, so at inference it runs on the pooled
-                // values only (a quarter of them for 2x2 pooling).
-                let reluAfterPooling = !training && activation == .relu
-                func run(_ convBase: UnsafeMutablePointer<Float>, _ keepsAll: Bool) {
-                    for start in stride(from: 0, to: n, by: chunk) {
-                        let b = min(chunk, n - start)
-                        let convOut = keepsAll ? convBase + start * p * self.filters : convBase
-                        self.forwardChunk(x.baseAddress!, start: start, images: b, into: convOut,
-                                          activate: !reluAfterPooling)
-                        let pooledOut = y + start * pooledPerImage
-                        pool.poolImages(convOut, images: b, into: pooledOut)
-                        if reluAfterPooling {
-                            Activation.relu.applyInPlace(pooledOut, rows: b * pooledPerImage / self.filters,
-                                                         width: self.filters, bias: nil)
+        let full = Tensor(uninitializedShape: [n, g.outH, g.outW, filters])
+        withWeights { w, bb in
+            input.data.withUnsafeBufferPointer { x in
+                pooled.data.withUnsafeMutableBufferPointer { yb in
+                    full.data.withUnsafeMutableBufferPointer { fb in
+                        for start in stride(from: 0, to: n, by: chunk) {
+                            let b = min(chunk, n - start)
+                            let convOut = fb.baseAddress! + start * p * filters
+                            forwardChunk(x.baseAddress!, start: start, images: b, into: convOut,
+                                         weights: w, bias: bb, activation: activation)
+                            pool.poolImages(convOut, images: b, into: yb.baseAddress! + start * pooledPerImage)
                         }
                     }
-                }
-                if let full {
-                    full.data.withUnsafeMutableBufferPointer { run($0.baseAddress!, true) }
-                } else {
-                    pooledScratch.withUnsafeMutableBufferPointer { run($0.baseAddress!, false) }
                 }
             }
         }
         colsHoldWholeBatch = chunk >= n
-        self.input = training ? input : nil
+        self.input = input
         self.output = full
-        if let full { pool.saveForBackward(input: full, output: pooled) }
+        pool.saveForBackward(input: full, output: pooled)
         return pooled
     }
 
-    /// Convolution, bias and (unless the caller applies it later) activation
-    /// of images start..<start+images into `y`.
+    /// Inference through this convolution and the BatchNormalization after it
+    /// (in inference mode), then `activation` and optionally max pooling, as
+    /// one convolution whose kernel column f is scaled by γ_f/√(σ²_f+ε) and
+    /// whose bias absorbs the shift. The folded weights are recomputed on
+    /// every call (a pass over the kernel, small next to the convolution), so
+    /// they always follow the current parameters.
+    func inferFolded(_ input: Tensor, batchNorm bn: BatchNormalization, activation act: Activation,
+                     pool: MaxPooling2D?, poolOutputShape: [Int]) -> Tensor {
+        let (scale, shift) = bn.inferenceAffine()
+        let f = filters
+        let count = kernel.value.count
+        if foldedKernel.count != count { foldedKernel = [Float](repeating: 0, count: count) }
+        if foldedBias.count != f { foldedBias = [Float](repeating: 0, count: f) }
+        kernel.value.data.withUnsafeBufferPointer { w in
+            foldedKernel.withUnsafeMutableBufferPointer { fk in
+                for r in 0..<(count / f) {
+                    for j in 0..<f { fk[r * f + j] = w[r * f + j] * scale[j] }
+                }
+            }
+        }
+        for j in 0..<f { foldedBias[j] = (bias?.value.data[j] ?? 0) * scale[j] + shift[j] }
+        self.input = nil
+        self.output = nil
+        return foldedKernel.withUnsafeBufferPointer { w in
+            foldedBias.withUnsafeBufferPointer { b in
+                inferChunks(input, weights: w.baseAddress!, bias: b.baseAddress!, activation: act,
+                            pool: pool, poolOutputShape: poolOutputShape)
+            }
+        }
+    }
+
+    /// Inference with the given weights, bias and activation, optionally
+    /// followed by max pooling, chunk by chunk; nothing is kept for backward.
+    private func inferChunks(_ input: Tensor, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                             activation act: Activation, pool: MaxPooling2D?, poolOutputShape: [Int]) -> Tensor {
+        let g = geometry
+        let n = input.batchCount
+        let p = g.outH * g.outW
+        let chunk = chunkSize(batch: n)
+        colsHoldWholeBatch = false
+        guard let pool else {
+            let out = Tensor(uninitializedShape: [n, g.outH, g.outW, filters])
+            input.data.withUnsafeBufferPointer { x in
+                out.data.withUnsafeMutableBufferPointer { y in
+                    for start in stride(from: 0, to: n, by: chunk) {
+                        forwardChunk(x.baseAddress!, start: start, images: min(chunk, n - start),
+                                     into: y.baseAddress! + start * p * filters, weights: weights, bias: bias,
+                                     activation: act)
+                    }
+                }
+            }
+            return out
+        }
+        let pooledPerImage = poolOutputShape.reduce(1, *)
+        let pooled = Tensor(uninitializedShape: [n] + poolOutputShape)
+        if pooledScratch.count < chunk * p * filters {
+            pooledScratch = [Float](repeating: 0, count: chunk * p * filters)
+        }
+        // ReLU commutes with max, so it runs on the pooled values only (a
+        // quarter of them for 2x2 pooling).
+        let reluAfterPooling = act == .relu
+        input.data.withUnsafeBufferPointer { x in
+            pooled.data.withUnsafeMutableBufferPointer { yb in
+                pooledScratch.withUnsafeMutableBufferPointer { sb in
+                    for start in stride(from: 0, to: n, by: chunk) {
+                        let b = min(chunk, n - start)
+                        forwardChunk(x.baseAddress!, start: start, images: b, into: sb.baseAddress!,
+                                     weights: weights, bias: bias, activation: reluAfterPooling ? nil : act)
+                        let pooledOut = yb.baseAddress! + start * pooledPerImage
+                        pool.poolImages(sb.baseAddress!, images: b, into: pooledOut)
+                        if reluAfterPooling {
+                            Activation.relu.applyInPlace(pooledOut, rows: b * pooledPerImage / filters,
+                                                         width: filters, bias: nil)
+                        }
+                    }
+                }
+            }
+        }
+        return pooled
+    }
+
+    /// Convolution, bias and (unless nil: the caller applies it later)
+    /// activation of images start..<start+images into `y`.
     private func forwardChunk(_ x: UnsafePointer<Float>, start: Int, images b: Int, into y: UnsafeMutablePointer<Float>,
-                              activate: Bool = true) {
+                              weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?, activation act: Activation?) {
         let g = geometry
         let k = kernelSize.height * kernelSize.width * g.inC
         let p = g.outH * g.outW
@@ -182,25 +270,23 @@ public final class Conv2D: ActivatedLayer {
             // Sized for the largest chunk any batch can use, allocated once.
             cols = [Float](repeating: 0, count: chunkSize(batch: Int.max) * p * k)
         }
-        kernel.value.data.withUnsafeBufferPointer { wt in
-            cols.withUnsafeMutableBufferPointer { cb in
-                let a: UnsafePointer<Float>
-                if isPointwise {
-                    a = x + start * imageSize
-                } else {
-                    im2col(x + start * imageSize, images: b, into: cb.baseAddress!)
-                    a = UnsafePointer(cb.baseAddress!)
-                }
-                // Starting from the bias and accumulating (beta 1) folds the bias
-                // add into the GEMM instead of a separate pass.
-                if let bias {
-                    fillRows(y, rows: b * p, with: bias.value.data)
-                }
-                sgemm(m: b * p, n: filters, k: k, a: a, lda: k, b: wt.baseAddress!, ldb: filters,
-                      beta: bias == nil ? 0 : 1, c: y, ldc: filters)
-                if activate {
-                    activation.applyInPlace(y, rows: b * p, width: filters, bias: nil)
-                }
+        cols.withUnsafeMutableBufferPointer { cb in
+            let a: UnsafePointer<Float>
+            if isPointwise {
+                a = x + start * imageSize
+            } else {
+                im2col(x + start * imageSize, images: b, into: cb.baseAddress!)
+                a = UnsafePointer(cb.baseAddress!)
+            }
+            // Starting from the bias and accumulating (beta 1) folds the bias
+            // add into the GEMM instead of a separate pass.
+            if let bias {
+                for r in 0..<(b * p) { (y + r * filters).update(from: bias, count: filters) }
+            }
+            sgemm(m: b * p, n: filters, k: k, a: a, lda: k, b: weights, ldb: filters,
+                  beta: bias == nil ? 0 : 1, c: y, ldc: filters)
+            if let act {
+                act.applyInPlace(y, rows: b * p, width: filters, bias: nil)
             }
         }
     }
@@ -392,13 +478,6 @@ func glorotUniform(_ shape: [Int], fanIn: Int, fanOut: Int) -> Tensor {
         for i in t.data.indices { t.data[i] = rng.uniform(-limit, limit) }
     }
     return t
-}
-
-/// Copies `values` into each of `rows` consecutive rows.
-func fillRows(_ dst: UnsafeMutablePointer<Float>, rows: Int, with values: [Float]) {
-    values.withUnsafeBufferPointer { v in
-        for r in 0..<rows { (dst + r * v.count).update(from: v.baseAddress!, count: v.count) }
-    }
 }
 
 /// into[j] += Σ_r src[r * width + j], split over threads by rows.

@@ -48,6 +48,46 @@ final class SequentialTests: XCTestCase {
         XCTAssertNoThrow(try model.validate(input: Tensor(shape: [2, 72])))
     }
 
+    /// At inference a linear Conv2D + BatchNormalization (+ activation, +
+    /// max pooling) runs as one convolution with the normalisation folded
+    /// into its weights; it must equal running the layers one by one.
+    func testBatchNormFoldedPredictMatchesLayerByLayer() throws {
+        Engine.seed(11)
+        let model = try Sequential(inputShape: [10, 10, 3], layers: [
+            Conv2D(filters: 8, kernelSize: 3, padding: .same), BatchNormalization(), ActivationLayer(.relu),
+            MaxPooling2D(poolSize: 2),
+            Conv2D(filters: 6, kernelSize: 3, useBias: false), BatchNormalization(epsilon: 0.01),
+            ActivationLayer(.tanh),
+            Conv2D(filters: 4, kernelSize: 1), BatchNormalization(), MaxPooling2D(poolSize: 3),
+            Conv2D(filters: 5, kernelSize: 1), BatchNormalization(),
+            Flatten(), Dense(units: 3, activation: .softmax),
+        ])
+        // Non-trivial statistics and affine parameters, so that a wrong fold shows.
+        var seed: UInt64 = 5
+        for case let bn as BatchNormalization in model.layers {
+            for p in bn.parameters {
+                let t = randomTensor(p.value.shape, seed: seed)
+                seed += 1
+                for i in p.value.data.indices {
+                    p.value.data[i] = p.name == "moving_variance" ? 0.2 + abs(t.data[i]) : p.name == "gamma" ? 0.5 + t.data[i] : t.data[i]
+                }
+            }
+        }
+        for layer in model.layers { for p in layer.parameters where p.name == "bias" { p.value.data = randomTensor(p.value.shape, seed: 40).data } }
+        let x = randomTensor([150, 10, 10, 3], seed: 9)  // several conv chunks
+        var h = x
+        for layer in model.layers { h = layer.forward(h, training: false) }
+        let folded = model.predict(x, batchSize: 150)
+        XCTAssertEqual(folded.shape, h.shape)
+        for (a, b) in zip(folded.data, h.data) { XCTAssertEqual(a, b, accuracy: 1e-4) }
+        // Single-image path, after a weight change (the fold is not stale).
+        model.layers[8].parameters[0].value.data[2] *= 3
+        var h1 = sliceBatch(x, start: 7, count: 1, sampleSize: 300)
+        let one = model.predict(h1, batchSize: 1)
+        for layer in model.layers { h1 = layer.forward(h1, training: false) }
+        for (a, b) in zip(one.data, h1.data) { XCTAssertEqual(a, b, accuracy: 1e-4) }
+    }
+
     /// Conv2D + MaxPooling2D run fused chunk by chunk; outputs and gradients
     /// must equal running the layers one after the other.
     func testFusedConvolutionPoolingMatchesLayerByLayer() throws {
