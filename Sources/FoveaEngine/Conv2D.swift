@@ -36,6 +36,10 @@ public final class Conv2D: ActivatedLayer {
     private var pooledScratch: [Float] = []
     private var foldedKernel: [Float] = []
     private var foldedBias: [Float] = []
+    /// Winograd buffers (inference): transformed kernel, tiles, products.
+    private var winogradKernel: [Float] = []
+    private var winogradTiles: [Float] = []
+    private var winogradProducts: [Float] = []
     private var colsHoldWholeBatch = false
 
     /// Per-chunk caps (in floats) on the im2col rows and on the outputs, so
@@ -215,16 +219,25 @@ public final class Conv2D: ActivatedLayer {
         let g = geometry
         let n = input.batchCount
         let p = g.outH * g.outW
-        let chunk = chunkSize(batch: n)
+        let winograd = usesWinograd
+        let chunk = winograd ? winogradChunkSize(batch: n) : chunkSize(batch: n)
+        if winograd { transformKernel(weights) }
         colsHoldWholeBatch = false
+        // One chunk: the convolution, bias and (unless nil) activation into y.
+        func convolve(_ x: UnsafePointer<Float>, _ start: Int, _ b: Int, _ y: UnsafeMutablePointer<Float>,
+                      _ act: Activation?) {
+            if winograd {
+                winogradChunk(x, start: start, images: b, into: y, bias: bias, activation: act)
+            } else {
+                forwardChunk(x, start: start, images: b, into: y, weights: weights, bias: bias, activation: act)
+            }
+        }
         guard let pool else {
             let out = Tensor(uninitializedShape: [n, g.outH, g.outW, filters])
             input.data.withUnsafeBufferPointer { x in
                 out.data.withUnsafeMutableBufferPointer { y in
                     for start in stride(from: 0, to: n, by: chunk) {
-                        forwardChunk(x.baseAddress!, start: start, images: min(chunk, n - start),
-                                     into: y.baseAddress! + start * p * filters, weights: weights, bias: bias,
-                                     activation: act)
+                        convolve(x.baseAddress!, start, min(chunk, n - start), y.baseAddress! + start * p * filters, act)
                     }
                 }
             }
@@ -243,8 +256,7 @@ public final class Conv2D: ActivatedLayer {
                 pooledScratch.withUnsafeMutableBufferPointer { sb in
                     for start in stride(from: 0, to: n, by: chunk) {
                         let b = min(chunk, n - start)
-                        forwardChunk(x.baseAddress!, start: start, images: b, into: sb.baseAddress!,
-                                     weights: weights, bias: bias, activation: reluAfterPooling ? nil : act)
+                        convolve(x.baseAddress!, start, b, sb.baseAddress!, reluAfterPooling ? nil : act)
                         let pooledOut = yb.baseAddress! + start * pooledPerImage
                         pool.poolImages(sb.baseAddress!, images: b, into: pooledOut)
                         if reluAfterPooling {
@@ -466,6 +478,160 @@ public final class Conv2D: ActivatedLayer {
                     }
                 }
             }
+        }
+    }
+}
+
+// Winograd F(2x2, 3x3) for inference: each 4x4 input tile d and 3x3 kernel g
+// give a 2x2 output tile Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A, so the 16 element-wise
+// products become 16 GEMMs over (tiles × in) · (in × filters): 4 multiplies
+// per output instead of 9. Exact in exact arithmetic, it rounds differently
+// from im2col, so training keeps im2col and its gradients.
+extension Conv2D {
+    /// 3x3 stride-1 convolutions with channel counts in whole SIMD8 lanes.
+    var usesWinograd: Bool {
+        kernelSize == (3, 3) && strides == (1, 1) && geometry.inC % 8 == 0 && filters % 8 == 0
+    }
+
+    private var tileRows: Int { (geometry.outH + 1) / 2 }
+    private var tileColumns: Int { (geometry.outW + 1) / 2 }
+
+    /// Images per chunk: keeps the 16 transformed-tile and product matrices
+    /// within about 4 MB each.
+    fileprivate func winogradChunkSize(batch n: Int) -> Int {
+        let perImage = 16 * tileRows * tileColumns * max(geometry.inC, filters)
+        return max(1, min(n, (1 << 20) / max(1, perImage)))
+    }
+
+    /// U[ξ][c][f] = (G g Gᵀ)[ξ] for every input channel c and filter f, from a
+    /// kernel in Keras layout [3][3][in][filters].
+    fileprivate func transformKernel(_ w: UnsafePointer<Float>) {
+        let c = geometry.inC, f = filters
+        let plane = c * f
+        if winogradKernel.count != 16 * plane { winogradKernel = [Float](repeating: 0, count: 16 * plane) }
+        winogradKernel.withUnsafeMutableBufferPointer { ub in
+            let u = ub.baseAddress!
+            let half = Float8(repeating: 0.5)
+            var k = [Float8](repeating: .zero, count: 9)
+            var gg = [Float8](repeating: .zero, count: 12)
+            for o in stride(from: 0, to: plane, by: 8) {
+                for t in 0..<9 { k[t] = load8(w + t * plane + o) }
+                // Rows: G g (4x3), then columns: (G g) Gᵀ (4x4).
+                for x in 0..<3 {
+                    let (a, b, cc) = (k[x], k[3 + x], k[6 + x])
+                    gg[x] = a
+                    gg[3 + x] = (a + b + cc) * half
+                    gg[6 + x] = (a - b + cc) * half
+                    gg[9 + x] = cc
+                }
+                for r in 0..<4 {
+                    let (a, b, cc) = (gg[3 * r], gg[3 * r + 1], gg[3 * r + 2])
+                    store8(a, u + (4 * r) * plane + o)
+                    store8((a + b + cc) * half, u + (4 * r + 1) * plane + o)
+                    store8((a - b + cc) * half, u + (4 * r + 2) * plane + o)
+                    store8(cc, u + (4 * r + 3) * plane + o)
+                }
+            }
+        }
+    }
+
+    /// Convolution of images start..<start+b by the transformed kernel, plus
+    /// bias and (unless nil) activation, into `y`.
+    fileprivate func winogradChunk(_ x: UnsafePointer<Float>, start: Int, images b: Int,
+                                   into y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?,
+                                   activation act: Activation?) {
+        let g = geometry
+        let c = g.inC, f = filters
+        let (th, tw) = (tileRows, tileColumns)
+        let tiles = b * th * tw
+        if winogradTiles.count < 16 * tiles * c {
+            winogradTiles = [Float](repeating: 0, count: 16 * winogradChunkSize(batch: Int.max) * th * tw * c)
+        }
+        if winogradProducts.count < 16 * tiles * f {
+            winogradProducts = [Float](repeating: 0, count: 16 * winogradChunkSize(batch: Int.max) * th * tw * f)
+        }
+        let imageSize = g.inH * g.inW * c
+        let src = x + start * imageSize
+        winogradTiles.withUnsafeMutableBufferPointer { vb in
+            winogradProducts.withUnsafeMutableBufferPointer { mb in
+                winogradKernel.withUnsafeBufferPointer { ub in
+                    let v = vb.baseAddress!, m = mb.baseAddress!, u = ub.baseAddress!
+                    // V = Bᵀ d B per tile, 8 channels at a time.
+                    parallelFor(b * th, costPerItem: tw * 16 * c) { range in
+                        var d = [Float8](repeating: .zero, count: 16)
+                        var e = [Float8](repeating: .zero, count: 16)
+                        for row in range {
+                            let image = row / th, ty = row % th
+                            let s = src + image * imageSize
+                            for tx in 0..<tw {
+                                let t = row * tw + tx
+                                for j in stride(from: 0, to: c, by: 8) {
+                                    for r in 0..<4 {
+                                        let iy = 2 * ty - g.padTop + r
+                                        for q in 0..<4 {
+                                            let ix = 2 * tx - g.padLeft + q
+                                            d[4 * r + q] = iy >= 0 && iy < g.inH && ix >= 0 && ix < g.inW
+                                                ? load8(s + (iy * g.inW + ix) * c + j) : .zero
+                                        }
+                                    }
+                                    for q in 0..<4 {
+                                        e[q] = d[q] - d[8 + q]
+                                        e[4 + q] = d[4 + q] + d[8 + q]
+                                        e[8 + q] = d[8 + q] - d[4 + q]
+                                        e[12 + q] = d[4 + q] - d[12 + q]
+                                    }
+                                    let o = t * c + j, plane = tiles * c
+                                    for r in 0..<4 {
+                                        store8(e[4 * r] - e[4 * r + 2], v + (4 * r) * plane + o)
+                                        store8(e[4 * r + 1] + e[4 * r + 2], v + (4 * r + 1) * plane + o)
+                                        store8(e[4 * r + 2] - e[4 * r + 1], v + (4 * r + 2) * plane + o)
+                                        store8(e[4 * r + 1] - e[4 * r + 3], v + (4 * r + 3) * plane + o)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    for xi in 0..<16 {
+                        sgemm(m: tiles, n: f, k: c, a: v + xi * tiles * c, lda: c, b: u + xi * c * f, ldb: f,
+                              c: m + xi * tiles * f, ldc: f)
+                    }
+                    // Y = Aᵀ M A per tile, then bias; edge tiles drop what falls outside.
+                    let relu = act == .relu
+                    parallelFor(b * th, costPerItem: tw * 16 * f) { range in
+                        var e = [Float8](repeating: .zero, count: 8)
+                        for row in range {
+                            let image = row / th, ty = row % th
+                            for tx in 0..<tw {
+                                let t = row * tw + tx
+                                for j in stride(from: 0, to: f, by: 8) {
+                                    let o = t * f + j, plane = tiles * f
+                                    func at(_ i: Int) -> Float8 { load8(m + i * plane + o) }
+                                    for q in 0..<4 {
+                                        let (a0, a1, a2, a3) = (at(q), at(4 + q), at(8 + q), at(12 + q))
+                                        e[q] = a0 + a1 + a2
+                                        e[4 + q] = a1 - a2 - a3
+                                    }
+                                    let bv = bias.map { load8($0 + j) } ?? .zero
+                                    for r in 0..<2 {
+                                        let oy = 2 * ty + r
+                                        guard oy < g.outH else { continue }
+                                        let (a0, a1, a2, a3) = (e[4 * r], e[4 * r + 1], e[4 * r + 2], e[4 * r + 3])
+                                        let zero = Float8(repeating: 0)
+                                        for q in 0..<2 where 2 * tx + q < g.outW {
+                                            var out = q == 0 ? a0 + a1 + a2 + bv : a1 - a2 - a3 + bv
+                                            if relu { out.replace(with: zero, where: out .< zero) }
+                                            store8(out, y + ((image * g.outH + oy) * g.outW + 2 * tx + q) * f + j)
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if let act, act != .relu, act != .linear {
+            act.applyInPlace(y, rows: b * g.outH * g.outW, width: f, bias: nil)
         }
     }
 }

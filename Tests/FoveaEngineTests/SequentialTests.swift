@@ -88,6 +88,44 @@ final class SequentialTests: XCTestCase {
         for (a, b) in zip(one.data, h1.data) { XCTAssertEqual(a, b, accuracy: 1e-4) }
     }
 
+    /// 3x3 stride-1 convolutions run by Winograd F(2x2, 3x3) at inference
+    /// (odd sizes leave partial edge tiles; 'same' and 'valid' padding; with
+    /// and without bias, pooling, a folded BatchNormalization); they must
+    /// equal im2col layer by layer.
+    func testWinogradPredictMatchesLayerByLayer() throws {
+        Engine.seed(12)
+        let model = try Sequential(inputShape: [9, 7, 8], layers: [
+            Conv2D(filters: 16, kernelSize: 3, padding: .same, activation: .relu),
+            Conv2D(filters: 8, kernelSize: 3, activation: .tanh),
+            Conv2D(filters: 16, kernelSize: 3, padding: .same, useBias: false), BatchNormalization(),
+            ActivationLayer(.relu), MaxPooling2D(poolSize: 2),
+            Conv2D(filters: 24, kernelSize: 3, padding: .same), MaxPooling2D(poolSize: 2),
+            Flatten(), Dense(units: 3, activation: .softmax),
+        ])
+        XCTAssertEqual(model.layers.compactMap { ($0 as? Conv2D)?.usesWinograd }, [true, true, true, true])
+        for layer in model.layers {
+            for p in layer.parameters where p.name != "kernel" {
+                let t = randomTensor(p.value.shape, seed: 21)
+                p.value.data = t.data.map { p.name == "moving_variance" || p.name == "gamma" ? 0.5 + abs($0) : $0 }
+            }
+        }
+        let x = randomTensor([70, 9, 7, 8], seed: 13)
+        var h = x
+        for layer in model.layers { h = layer.forward(h, training: false) }
+        let fast = model.predict(x, batchSize: 70)
+        XCTAssertEqual(fast.shape, h.shape)
+        for (a, b) in zip(fast.data, h.data) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+        // The convolution outputs themselves, before softmax squashes differences.
+        let trunk = try Sequential(inputShape: [9, 7, 8], layers: [
+            Conv2D(filters: 16, kernelSize: 3, padding: .same), Conv2D(filters: 8, kernelSize: 3, useBias: false),
+        ])
+        var t = x
+        for layer in trunk.layers { t = layer.forward(t, training: false) }
+        let tf = trunk.predict(x, batchSize: 70)
+        XCTAssertEqual(tf.shape, [70, 7, 5, 8])
+        for (a, b) in zip(tf.data, t.data) { XCTAssertEqual(a, b, accuracy: 1e-4 * max(1, abs(b))) }
+    }
+
     /// Conv2D + MaxPooling2D run fused chunk by chunk; outputs and gradients
     /// must equal running the layers one after the other.
     func testFusedConvolutionPoolingMatchesLayerByLayer() throws {
