@@ -556,37 +556,39 @@ extension Conv2D {
             winogradProducts.withUnsafeMutableBufferPointer { mb in
                 winogradKernel.withUnsafeBufferPointer { ub in
                     let v = vb.baseAddress!, m = mb.baseAddress!, u = ub.baseAddress!
-                    // V = Bᵀ d B per tile, 8 channels at a time.
+                    // V = Bᵀ d B per tile, 8 channels at a time, in registers.
                     parallelFor(b * th, costPerItem: tw * 16 * c) { range in
-                        var d = [Float8](repeating: .zero, count: 16)
-                        var e = [Float8](repeating: .zero, count: 16)
+                        let zero = Float8(repeating: 0)
                         for row in range {
                             let image = row / th, ty = row % th
                             let s = src + image * imageSize
+                            let iy0 = 2 * ty - g.padTop
                             for tx in 0..<tw {
                                 let t = row * tw + tx
+                                let ix0 = 2 * tx - g.padLeft
+                                let interior = iy0 >= 0 && iy0 + 4 <= g.inH && ix0 >= 0 && ix0 + 4 <= g.inW
+                                let plane = tiles * c
                                 for j in stride(from: 0, to: c, by: 8) {
-                                    for r in 0..<4 {
-                                        let iy = 2 * ty - g.padTop + r
-                                        for q in 0..<4 {
-                                            let ix = 2 * tx - g.padLeft + q
-                                            d[4 * r + q] = iy >= 0 && iy < g.inH && ix >= 0 && ix < g.inW
-                                                ? load8(s + (iy * g.inW + ix) * c + j) : .zero
-                                        }
+                                    @inline(__always) func ld(_ r: Int, _ q: Int) -> Float8 {
+                                        let iy = iy0 + r, ix = ix0 + q
+                                        return interior || (iy >= 0 && iy < g.inH && ix >= 0 && ix < g.inW)
+                                            ? load8(s + (iy * g.inW + ix) * c + j) : zero
                                     }
-                                    for q in 0..<4 {
-                                        e[q] = d[q] - d[8 + q]
-                                        e[4 + q] = d[4 + q] + d[8 + q]
-                                        e[8 + q] = d[8 + q] - d[4 + q]
-                                        e[12 + q] = d[4 + q] - d[12 + q]
+                                    let r0 = bRow(ld(0, 0), ld(0, 1), ld(0, 2), ld(0, 3))
+                                    let r1 = bRow(ld(1, 0), ld(1, 1), ld(1, 2), ld(1, 3))
+                                    let r2 = bRow(ld(2, 0), ld(2, 1), ld(2, 2), ld(2, 3))
+                                    let r3 = bRow(ld(3, 0), ld(3, 1), ld(3, 2), ld(3, 3))
+                                    let o = v + t * c + j
+                                    @inline(__always) func st(_ q: Int, _ col: (Float8, Float8, Float8, Float8)) {
+                                        store8(col.0, o + q * plane)
+                                        store8(col.1, o + (4 + q) * plane)
+                                        store8(col.2, o + (8 + q) * plane)
+                                        store8(col.3, o + (12 + q) * plane)
                                     }
-                                    let o = t * c + j, plane = tiles * c
-                                    for r in 0..<4 {
-                                        store8(e[4 * r] - e[4 * r + 2], v + (4 * r) * plane + o)
-                                        store8(e[4 * r + 1] + e[4 * r + 2], v + (4 * r + 1) * plane + o)
-                                        store8(e[4 * r + 2] - e[4 * r + 1], v + (4 * r + 2) * plane + o)
-                                        store8(e[4 * r + 1] - e[4 * r + 3], v + (4 * r + 3) * plane + o)
-                                    }
+                                    st(0, bRow(r0.0, r1.0, r2.0, r3.0))
+                                    st(1, bRow(r0.1, r1.1, r2.1, r3.1))
+                                    st(2, bRow(r0.2, r1.2, r2.2, r3.2))
+                                    st(3, bRow(r0.3, r1.3, r2.3, r3.3))
                                 }
                             }
                         }
@@ -598,31 +600,32 @@ extension Conv2D {
                     // Y = Aᵀ M A per tile, then bias; edge tiles drop what falls outside.
                     let relu = act == .relu
                     parallelFor(b * th, costPerItem: tw * 16 * f) { range in
-                        var e = [Float8](repeating: .zero, count: 8)
+                        let zero = Float8(repeating: 0)
                         for row in range {
                             let image = row / th, ty = row % th
                             for tx in 0..<tw {
                                 let t = row * tw + tx
+                                let plane = tiles * f
+                                let rows = min(2, g.outH - 2 * ty), columns = min(2, g.outW - 2 * tx)
                                 for j in stride(from: 0, to: f, by: 8) {
-                                    let o = t * f + j, plane = tiles * f
-                                    func at(_ i: Int) -> Float8 { load8(m + i * plane + o) }
-                                    for q in 0..<4 {
-                                        let (a0, a1, a2, a3) = (at(q), at(4 + q), at(8 + q), at(12 + q))
-                                        e[q] = a0 + a1 + a2
-                                        e[4 + q] = a1 - a2 - a3
+                                    let o = m + t * f + j
+                                    @inline(__always) func column(_ q: Int) -> (Float8, Float8) {
+                                        aRow(load8(o + q * plane), load8(o + (4 + q) * plane),
+                                             load8(o + (8 + q) * plane), load8(o + (12 + q) * plane))
                                     }
-                                    let bv = bias.map { load8($0 + j) } ?? .zero
-                                    for r in 0..<2 {
-                                        let oy = 2 * ty + r
-                                        guard oy < g.outH else { continue }
-                                        let (a0, a1, a2, a3) = (e[4 * r], e[4 * r + 1], e[4 * r + 2], e[4 * r + 3])
-                                        let zero = Float8(repeating: 0)
-                                        for q in 0..<2 where 2 * tx + q < g.outW {
-                                            var out = q == 0 ? a0 + a1 + a2 + bv : a1 - a2 - a3 + bv
-                                            if relu { out.replace(with: zero, where: out .< zero) }
-                                            store8(out, y + ((image * g.outH + oy) * g.outW + 2 * tx + q) * f + j)
-                                        }
+                                    let (c0, c1, c2, c3) = (column(0), column(1), column(2), column(3))
+                                    let bv = bias.map { load8($0 + j) } ?? zero
+                                    let top = aRow(c0.0, c1.0, c2.0, c3.0), bottom = aRow(c0.1, c1.1, c2.1, c3.1)
+                                    @inline(__always) func put(_ r: Int, _ q: Int, _ value: Float8) {
+                                        guard r < rows && q < columns else { return }
+                                        var out = value + bv
+                                        if relu { out.replace(with: zero, where: out .< zero) }
+                                        store8(out, y + ((image * g.outH + 2 * ty + r) * g.outW + 2 * tx + q) * f + j)
                                     }
+                                    put(0, 0, top.0)
+                                    put(0, 1, top.1)
+                                    put(1, 0, bottom.0)
+                                    put(1, 1, bottom.1)
                                 }
                             }
                         }
@@ -634,6 +637,18 @@ extension Conv2D {
             act.applyInPlace(y, rows: b * g.outH * g.outW, width: f, bias: nil)
         }
     }
+}
+
+/// One row (or column) of Bᵀ d B: (d0 - d2, d1 + d2, d2 - d1, d1 - d3).
+@inline(__always)
+private func bRow(_ d0: Float8, _ d1: Float8, _ d2: Float8, _ d3: Float8) -> (Float8, Float8, Float8, Float8) {
+    (d0 - d2, d1 + d2, d2 - d1, d1 - d3)
+}
+
+/// One row (or column) of Aᵀ m A: (m0 + m1 + m2, m1 - m2 - m3).
+@inline(__always)
+private func aRow(_ m0: Float8, _ m1: Float8, _ m2: Float8, _ m3: Float8) -> (Float8, Float8) {
+    (m0 + m1 + m2, m1 - m2 - m3)
 }
 
 /// Keras glorot_uniform: U(-l, l) with l = sqrt(6 / (fanIn + fanOut)).
