@@ -219,7 +219,9 @@ public final class Conv2D: ActivatedLayer {
         let g = geometry
         let n = input.batchCount
         let p = g.outH * g.outW
-        let winograd = usesWinograd
+        // A batch too small to give the Winograd GEMMs 128 rows (single-image
+        // latency) runs faster as one im2col GEMM.
+        let winograd = usesWinograd && n * tileRows * tileColumns >= 128
         let chunk = winograd ? winogradChunkSize(batch: n) : chunkSize(batch: n)
         if winograd { transformKernel(weights) }
         colsHoldWholeBatch = false
@@ -493,8 +495,8 @@ extension Conv2D {
         kernelSize == (3, 3) && strides == (1, 1) && geometry.inC % 8 == 0 && filters % 8 == 0
     }
 
-    private var tileRows: Int { (geometry.outH + 1) / 2 }
-    private var tileColumns: Int { (geometry.outW + 1) / 2 }
+    fileprivate var tileRows: Int { (geometry.outH + 1) / 2 }
+    fileprivate var tileColumns: Int { (geometry.outW + 1) / 2 }
 
     /// Images per chunk: the 16 transformed-tile and product matrices stay
     /// within about 512 KB each (L2-resident), unless that leaves the GEMMs

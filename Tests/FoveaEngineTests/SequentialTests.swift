@@ -115,6 +115,11 @@ final class SequentialTests: XCTestCase {
         let fast = model.predict(x, batchSize: 70)
         XCTAssertEqual(fast.shape, h.shape)
         for (a, b) in zip(fast.data, h.data) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+        // One image is too few tiles for Winograd: the im2col inference path.
+        var x1 = sliceBatch(x, start: 3, count: 1, sampleSize: 9 * 7 * 8)
+        let one = model.predict(x1, batchSize: 1)
+        for layer in model.layers { x1 = layer.forward(x1, training: false) }
+        for (a, b) in zip(one.data, x1.data) { XCTAssertEqual(a, b, accuracy: 1e-5) }
         // The convolution outputs themselves, before softmax squashes differences.
         let trunk = try Sequential(inputShape: [9, 7, 8], layers: [
             Conv2D(filters: 16, kernelSize: 3, padding: .same), Conv2D(filters: 8, kernelSize: 3, useBias: false),
