@@ -97,6 +97,14 @@ public final class BatchNormalization: Layer {
         return out
     }
 
+    /// The inference-mode transform as y = scale·x + shift per channel, for
+    /// folding into the layer before.
+    func inferenceAffine() -> (scale: [Float], shift: [Float]) {
+        let scale = zip(gamma.value.data, movingVariance.value.data).map { $0 / ($1 + epsilon).squareRoot() }
+        let shift = (0..<channels).map { beta.value.data[$0] - movingMean.value.data[$0] * scale[$0] }
+        return (scale, shift)
+    }
+
     public func backward(_ gradOutput: Tensor) -> Tensor {
         guard let input else { preconditionFailure("\(name): backward before forward") }
         let c = channels

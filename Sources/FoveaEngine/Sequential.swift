@@ -76,6 +76,10 @@ public final class Sequential {
         var h = x.shape == [x.batchCount] + inputShape ? x : x.reshaped([x.batchCount] + inputShape)
         var i = 0
         while i < layers.count {
+            if !keepForBackward, let folded = inferFolded(h, at: i) {
+                (h, i) = folded
+                continue
+            }
             // A convolution followed by max pooling runs fused, chunk by chunk,
             // so the pooling reads the convolution's output from cache.
             if training || !keepForBackward, i + 1 < layers.count,
@@ -88,6 +92,26 @@ public final class Sequential {
             i += 1
         }
         return h
+    }
+
+    /// Inference through a linear Conv2D, the BatchNormalization after it,
+    /// an optional ActivationLayer and an optional MaxPooling2D as one folded
+    /// convolution (see Conv2D.inferFolded); returns the output and the index
+    /// of the next layer, or nil when layers[i...] do not start that pattern.
+    private func inferFolded(_ x: Tensor, at i: Int) -> (Tensor, Int)? {
+        guard i + 1 < layers.count, let conv = layers[i] as? Conv2D, conv.activation == .linear,
+              let bn = layers[i + 1] as? BatchNormalization else { return nil }
+        var next = i + 2
+        var activation = Activation.linear
+        if next < layers.count, let a = layers[next] as? ActivationLayer {
+            activation = a.activation
+            next += 1
+        }
+        let pool = next < layers.count ? layers[next] as? MaxPooling2D : nil
+        if pool != nil { next += 1 }
+        let y = conv.inferFolded(x, batchNorm: bn, activation: activation, pool: pool,
+                                 poolOutputShape: outputShapes[next - 1])
+        return (y, next)
     }
 
     /// Back-propagates dLoss/dOutput through every layer, accumulating

@@ -48,6 +48,89 @@ final class SequentialTests: XCTestCase {
         XCTAssertNoThrow(try model.validate(input: Tensor(shape: [2, 72])))
     }
 
+    /// At inference a linear Conv2D + BatchNormalization (+ activation, +
+    /// max pooling) runs as one convolution with the normalisation folded
+    /// into its weights; it must equal running the layers one by one.
+    func testBatchNormFoldedPredictMatchesLayerByLayer() throws {
+        Engine.seed(11)
+        let model = try Sequential(inputShape: [10, 10, 3], layers: [
+            Conv2D(filters: 8, kernelSize: 3, padding: .same), BatchNormalization(), ActivationLayer(.relu),
+            MaxPooling2D(poolSize: 2),
+            Conv2D(filters: 6, kernelSize: 3, useBias: false), BatchNormalization(epsilon: 0.01),
+            ActivationLayer(.tanh),
+            Conv2D(filters: 4, kernelSize: 1), BatchNormalization(), MaxPooling2D(poolSize: 3),
+            Conv2D(filters: 5, kernelSize: 1), BatchNormalization(),
+            Flatten(), Dense(units: 3, activation: .softmax),
+        ])
+        // Non-trivial statistics and affine parameters, so that a wrong fold shows.
+        var seed: UInt64 = 5
+        for case let bn as BatchNormalization in model.layers {
+            for p in bn.parameters {
+                let t = randomTensor(p.value.shape, seed: seed)
+                seed += 1
+                for i in p.value.data.indices {
+                    p.value.data[i] = p.name == "moving_variance" ? 0.2 + abs(t.data[i]) : p.name == "gamma" ? 0.5 + t.data[i] : t.data[i]
+                }
+            }
+        }
+        for layer in model.layers { for p in layer.parameters where p.name == "bias" { p.value.data = randomTensor(p.value.shape, seed: 40).data } }
+        let x = randomTensor([150, 10, 10, 3], seed: 9)  // several conv chunks
+        var h = x
+        for layer in model.layers { h = layer.forward(h, training: false) }
+        let folded = model.predict(x, batchSize: 150)
+        XCTAssertEqual(folded.shape, h.shape)
+        for (a, b) in zip(folded.data, h.data) { XCTAssertEqual(a, b, accuracy: 1e-4) }
+        // Single-image path, after a weight change (the fold is not stale).
+        model.layers[8].parameters[0].value.data[2] *= 3
+        var h1 = sliceBatch(x, start: 7, count: 1, sampleSize: 300)
+        let one = model.predict(h1, batchSize: 1)
+        for layer in model.layers { h1 = layer.forward(h1, training: false) }
+        for (a, b) in zip(one.data, h1.data) { XCTAssertEqual(a, b, accuracy: 1e-4) }
+    }
+
+    /// 3x3 stride-1 convolutions run by Winograd F(2x2, 3x3) at inference
+    /// (odd sizes leave partial edge tiles; 'same' and 'valid' padding; with
+    /// and without bias, pooling, a folded BatchNormalization); they must
+    /// equal im2col layer by layer.
+    func testWinogradPredictMatchesLayerByLayer() throws {
+        Engine.seed(12)
+        let model = try Sequential(inputShape: [9, 7, 8], layers: [
+            Conv2D(filters: 16, kernelSize: 3, padding: .same, activation: .relu),
+            Conv2D(filters: 8, kernelSize: 3, activation: .tanh),
+            Conv2D(filters: 16, kernelSize: 3, padding: .same, useBias: false), BatchNormalization(),
+            ActivationLayer(.relu), MaxPooling2D(poolSize: 2),
+            Conv2D(filters: 24, kernelSize: 3, padding: .same), MaxPooling2D(poolSize: 2),
+            Flatten(), Dense(units: 3, activation: .softmax),
+        ])
+        XCTAssertEqual(model.layers.compactMap { ($0 as? Conv2D)?.usesWinograd }, [true, true, true, true])
+        for layer in model.layers {
+            for p in layer.parameters where p.name != "kernel" {
+                let t = randomTensor(p.value.shape, seed: 21)
+                p.value.data = t.data.map { p.name == "moving_variance" || p.name == "gamma" ? 0.5 + abs($0) : $0 }
+            }
+        }
+        let x = randomTensor([70, 9, 7, 8], seed: 13)
+        var h = x
+        for layer in model.layers { h = layer.forward(h, training: false) }
+        let fast = model.predict(x, batchSize: 70)
+        XCTAssertEqual(fast.shape, h.shape)
+        for (a, b) in zip(fast.data, h.data) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+        // One image is too few tiles for Winograd: the im2col inference path.
+        var x1 = sliceBatch(x, start: 3, count: 1, sampleSize: 9 * 7 * 8)
+        let one = model.predict(x1, batchSize: 1)
+        for layer in model.layers { x1 = layer.forward(x1, training: false) }
+        for (a, b) in zip(one.data, x1.data) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+        // The convolution outputs themselves, before softmax squashes differences.
+        let trunk = try Sequential(inputShape: [9, 7, 8], layers: [
+            Conv2D(filters: 16, kernelSize: 3, padding: .same), Conv2D(filters: 8, kernelSize: 3, useBias: false),
+        ])
+        var t = x
+        for layer in trunk.layers { t = layer.forward(t, training: false) }
+        let tf = trunk.predict(x, batchSize: 70)
+        XCTAssertEqual(tf.shape, [70, 7, 5, 8])
+        for (a, b) in zip(tf.data, t.data) { XCTAssertEqual(a, b, accuracy: 1e-4 * max(1, abs(b))) }
+    }
+
     /// Conv2D + MaxPooling2D run fused chunk by chunk; outputs and gradients
     /// must equal running the layers one after the other.
     func testFusedConvolutionPoolingMatchesLayerByLayer() throws {
