@@ -43,15 +43,7 @@ public struct ModelFile {
     }
 
     public func safetensors() throws -> SafetensorsFile {
-        var file = SafetensorsFile()
-        for layer in model.layers {
-            for p in layer.parameters { file.append(Self.key(layer: layer, parameter: p), p.value) }
-        }
-        file.metadata["architecture"] = try architectureJSON()
-        file.metadata["labels"] = try jsonText(labels)
-        file.metadata["training"] = try jsonText(training)
-        file.metadata["format"] = "fovea"
-        return file
+        try modelSafetensors(layers: model.layers, architecture: architectureJSON(), labels: labels, training: training)
     }
 
     public func write(to url: URL) throws {
@@ -200,21 +192,13 @@ public struct MultiOutputModelFile {
             throw EngineError.invalidArgument(
                 "cannot save: two layers are named '\(layer.name)'; give the head layers their own names (Dense(..., name: \"box\"))")
         }
-        var file = SafetensorsFile()
-        for layer in layers {
-            for p in layer.parameters { file.append(ModelFile.key(layer: layer, parameter: p), p.value) }
-        }
         let heads = try model.heads.map { head -> [String: Any] in
             ["name": head.name, "weight": Double(head.weight), "loss": try Self.lossObject(head.loss),
              "model": ModelFile.sequentialObject(head.model)]
         }
         let object: [String: Any] = ["class_name": Self.className, "format": Self.architectureFormat,
                                      "config": ["trunk": ModelFile.sequentialObject(model.trunk), "heads": heads]]
-        file.metadata["architecture"] = try jsonText(object)
-        file.metadata["labels"] = try jsonText(labels)
-        file.metadata["training"] = try jsonText(training)
-        file.metadata["format"] = "fovea"
-        return file
+        return try modelSafetensors(layers: layers, architecture: jsonText(object), labels: labels, training: training)
     }
 
     public func write(to url: URL) throws {
@@ -284,6 +268,21 @@ public struct MultiOutputModelFile {
                 file: source, reason: "unknown head loss \(object["class_name"] ?? "nil"); expected SoftmaxCrossEntropy, MeanSquaredError or SmoothL1")
         }
     }
+}
+
+/// The weights of `layers` keyed `layer/parameter`, with the metadata every Fovea
+/// model file carries (architecture, labels, training notes, format tag).
+func modelSafetensors(layers: [Layer], architecture: String, labels: [String],
+                      training: [String: String]) throws -> SafetensorsFile {
+    var file = SafetensorsFile()
+    for layer in layers {
+        for p in layer.parameters { file.append(ModelFile.key(layer: layer, parameter: p), p.value) }
+    }
+    file.metadata["architecture"] = architecture
+    file.metadata["labels"] = try jsonText(labels)
+    file.metadata["training"] = try jsonText(training)
+    file.metadata["format"] = "fovea"
+    return file
 }
 
 func jsonText(_ object: Any) throws -> String {
