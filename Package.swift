@@ -27,7 +27,12 @@ let package = Package(
         // setjmp/longjmp-safe wrappers around libpng and libjpeg (Swift cannot call setjmp).
         .target(name: "CFoveaCodec", dependencies: ["CPNG", "CJPEG"]),
 
-        .target(name: "FoveaEngine", dependencies: ["COpenBLAS", "CZlib"],
+        // Hand-written numeric kernels (direct and Winograd convolution, optimizer
+        // updates), multi-versioned for AVX-512 / AVX2 / baseline x86-64.
+        .target(name: "CFoveaKernels", dependencies: ["COpenBLAS"],
+                cSettings: [.unsafeFlags(["-O3"], .when(configuration: .release))]),
+
+        .target(name: "FoveaEngine", dependencies: ["COpenBLAS", "CZlib", "CFoveaKernels"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         .target(name: "FoveaImage", dependencies: ["FoveaEngine", "CFoveaCodec"]),
         .target(name: "FoveaPlot", dependencies: ["FoveaImage"]),

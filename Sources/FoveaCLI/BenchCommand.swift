@@ -74,7 +74,7 @@ struct BenchCommand: ParsableCommand {
             return
         }
         let load = machine.loadAverage.map { String(format: "; load average at start %.2f", $0) } ?? ""
-        print("CPU: \(machine.cpu), \(machine.cores) cores; threads: \(threadCount); build: \(report.build)\(load)")
+        print("CPU: \(machine.cpu), \(machine.cores) cores (kernels: \(machine.kernels)); threads: \(threadCount); build: \(report.build)\(load)")
         print("model           params     train img/s  infer img/s  latency ms (median / p90)")
         for r in results {
             let name = r.model.padding(toLength: 14, withPad: " ", startingAt: 0)

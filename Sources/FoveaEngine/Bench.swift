@@ -3,6 +3,7 @@
 // figure: training images/s (optimizer steps on batches of 128), inference
 // images/s (batches of 1024) and single-image latency (median of many calls),
 // all on synthetic data.
+import CFoveaKernels
 import Foundation
 
 public struct BenchConfig: Codable, Sendable, Equatable {
@@ -34,9 +35,11 @@ public struct MachineInfo: Codable, Sendable {
     /// 1-minute load average when the benchmark started: above the core count
     /// other work was competing for the CPU and the figures are pessimistic.
     public var loadAverage: Double?
+    /// The instruction set Fovea's own C kernels run with ("avx512", "avx2", "generic").
+    public var kernels: String
 
     enum CodingKeys: String, CodingKey {
-        case cpu, cores
+        case cpu, cores, kernels
         case loadAverage = "load_average"
     }
 
@@ -49,7 +52,7 @@ public struct MachineInfo: Codable, Sendable {
         let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))
             .flatMap { $0.split(separator: " ").first }.flatMap { Double($0) }
         return MachineInfo(cpu: model ?? "unknown CPU", cores: ProcessInfo.processInfo.activeProcessorCount,
-                           loadAverage: load)
+                           loadAverage: load, kernels: String(cString: fovea_kernels_isa()))
     }
 }
 
