@@ -59,7 +59,7 @@ final class BenchTests: XCTestCase {
     func testReportJSONHasTheKeysThePeerScriptReads() throws {
         let result = BenchResult(model: "m", params: 1, trainImagesPerSecond: 2, inferImagesPerSecond: 3,
                                  latencyMilliseconds: 4, latencyP90Milliseconds: 5, finalLoss: 6)
-        let report = BenchReport(machine: MachineInfo(cpu: "cpu", cores: 2, loadAverage: 0.5), threads: 2, config: .standard, models: [result])
+        let report = BenchReport(machine: MachineInfo(cpu: "cpu", cores: 2, loadAverage: 0.5, kernels: "avx512"), threads: 2, config: .standard, models: [result])
         let object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(report)) as! [String: Any]
         XCTAssertEqual(Set(object.keys), ["machine", "threads", "build", "config", "models"])
         XCTAssertEqual((object["machine"] as? [String: Any])?["load_average"] as? Double, 0.5)
