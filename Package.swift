@@ -30,7 +30,9 @@ let package = Package(
         // Hand-written numeric kernels (direct and Winograd convolution, optimizer
         // updates), multi-versioned for AVX-512 / AVX2 / baseline x86-64.
         .target(name: "CFoveaKernels", dependencies: ["COpenBLAS"],
-                cSettings: [.unsafeFlags(["-O3"], .when(configuration: .release))]),
+                // Optimised in debug builds too: the test suite trains and
+                // evaluates models through these loops.
+                cSettings: [.unsafeFlags(["-O3", "-mprefer-vector-width=512"])]),
 
         .target(name: "FoveaEngine", dependencies: ["COpenBLAS", "CZlib", "CFoveaKernels"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),

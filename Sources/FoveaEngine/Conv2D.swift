@@ -7,6 +7,7 @@
 // TensorFlow ('same': out = ceil(in / stride), odd padding totals put the
 // extra row/column at the bottom/right).
 
+import CFoveaKernels
 import Foundation
 
 public final class Conv2D: ActivatedLayer {
@@ -23,6 +24,9 @@ public final class Conv2D: ActivatedLayer {
     /// The first layer of a model need not produce dLoss/dInput; skipping it
     /// saves a GEMM and a col2im per batch.
     var computesInputGradient = true
+    /// Off forces im2col + GEMM where the direct kernel would run (tests
+    /// compare the two).
+    var allowsDirect = true
 
     public private(set) var kernel = Parameter(name: "kernel", value: Tensor(shape: [0]))
     public private(set) var bias: Parameter?
@@ -96,6 +100,15 @@ public final class Conv2D: ActivatedLayer {
         kernelSize == (1, 1) && strides == (1, 1) && geometry.padTop == 0 && geometry.padLeft == 0
     }
 
+    /// Stride 1 with at most 4 input channels (a first layer on gray or
+    /// colour images): the im2col GEMM would be only kh*kw*C deep, which runs
+    /// at a fraction of BLAS speed, so CFoveaKernels' direct loops do the
+    /// forward pass and the kernel gradient. Measured on textbook-cnn's
+    /// 3x3x1→64 layer (batch 128, 2 threads): see `fovea bench --profile`.
+    var usesDirect: Bool {
+        allowsDirect && strides == (1, 1) && geometry.inC <= 4
+    }
+
     /// Images per chunk: the chunk's im2col rows and outputs stay small
     /// enough to remain in cache between the GEMM and the bias/activation
     /// pass (and, in backward, the activation derivative, bias sums and GEMMs).
@@ -103,7 +116,58 @@ public final class Conv2D: ActivatedLayer {
         let g = geometry
         let p = g.outH * g.outW
         let k = kernelSize.height * kernelSize.width * g.inC
-        return max(1, min(n, Self.colsBudget / max(1, p * k), Self.outputBudget / max(1, p * filters)))
+        let byOutput = Self.outputBudget / max(1, p * filters)
+        return max(1, min(n, usesDirect ? byOutput : min(Self.colsBudget / max(1, p * k), byOutput)))
+    }
+
+    /// The direct kernel over images start..<start+b, split over threads by image.
+    private func directForward(_ x: UnsafePointer<Float>, start: Int, images b: Int, into y: UnsafeMutablePointer<Float>,
+                               weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?, relu: Bool) {
+        let g = geometry
+        let imageSize = g.inH * g.inW * g.inC
+        let outSize = g.outH * g.outW * filters
+        let cost = outSize * kernelSize.height * kernelSize.width * g.inC
+        parallelFor(b, costPerItem: cost) { range in
+            fovea_conv_direct_forward(x + (start + range.lowerBound) * imageSize, Int32(range.count),
+                                      Int32(g.inH), Int32(g.inW), Int32(g.inC), weights,
+                                      Int32(kernelSize.height), Int32(kernelSize.width), Int32(filters),
+                                      Int32(g.padTop), Int32(g.padLeft), Int32(g.outH), Int32(g.outW),
+                                      bias, relu ? 1 : 0, y + range.lowerBound * outSize)
+        }
+    }
+
+    /// kernelGrad (and biasGrad) += the direct kernel's gradients over images
+    /// start..<start+b, each thread into its own partial sums.
+    private func directFilterGrad(_ x: UnsafePointer<Float>, start: Int, images b: Int, grad: UnsafePointer<Float>,
+                                  kernelGrad: UnsafeMutablePointer<Float>, biasGrad: UnsafeMutablePointer<Float>?) {
+        let g = geometry
+        let imageSize = g.inH * g.inW * g.inC
+        let outSize = g.outH * g.outW * filters
+        let kernelCount = kernelSize.height * kernelSize.width * g.inC * filters
+        let cost = outSize * kernelSize.height * kernelSize.width * g.inC
+        let parts = b * cost >= 131_072 ? max(1, min(Engine.threads, b)) : 1
+        let width = kernelCount + filters
+        var partial = [Float](repeating: 0, count: parts * width)
+        partial.withUnsafeMutableBufferPointer { pb in
+            let base = pb.baseAddress!
+            parallelFor(parts, costPerItem: 1, minimumWork: 2) { range in
+                for part in range {
+                    let lo = b * part / parts, hi = b * (part + 1) / parts
+                    fovea_conv_direct_filter_grad(x + (start + lo) * imageSize, Int32(hi - lo),
+                                                  Int32(g.inH), Int32(g.inW), Int32(g.inC), grad + lo * outSize,
+                                                  Int32(kernelSize.height), Int32(kernelSize.width), Int32(filters),
+                                                  Int32(g.padTop), Int32(g.padLeft), Int32(g.outH), Int32(g.outW),
+                                                  base + part * width, base + part * width + kernelCount)
+                }
+            }
+        }
+        for part in 0..<parts {
+            let o = part * width
+            for i in 0..<kernelCount { kernelGrad[i] += partial[o + i] }
+            if let biasGrad {
+                for j in 0..<filters { biasGrad[j] += partial[o + kernelCount + j] }
+            }
+        }
     }
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
@@ -280,6 +344,13 @@ public final class Conv2D: ActivatedLayer {
         let k = kernelSize.height * kernelSize.width * g.inC
         let p = g.outH * g.outW
         let imageSize = g.inH * g.inW * g.inC
+        if usesDirect {
+            directForward(x, start: start, images: b, into: y, weights: weights, bias: bias, relu: act == .relu)
+            if let act, act != .relu, act != .linear {
+                act.applyInPlace(y, rows: b * p, width: filters, bias: nil)
+            }
+            return
+        }
         if !isPointwise && cols.count < b * p * k {
             // Sized for the largest chunk any batch can use, allocated once.
             cols = [Float](repeating: 0, count: chunkSize(batch: Int.max) * p * k)
@@ -348,6 +419,7 @@ public final class Conv2D: ActivatedLayer {
             dcols = [Float](repeating: 0, count: chunk * p * k)
         }
         let biasGrad = bias?.grad
+        let direct = usesDirect
         input.data.withUnsafeBufferPointer { x in
             output.data.withUnsafeBufferPointer { y in
                 kernel.value.data.withUnsafeBufferPointer { wt in
@@ -361,20 +433,32 @@ public final class Conv2D: ActivatedLayer {
                                         let gChunk = gradientChunk(start, b)
                                         activation.backwardInPlace(output: y.baseAddress! + start * p * filters, grad: gChunk,
                                                                    rows: rows, width: filters, fusedSoftmax: fusedSoftmaxGradient)
-                                        biasGrad?.data.withUnsafeMutableBufferPointer { bg in
-                                            addColumnSums(gChunk, rows: rows, width: filters, into: bg.baseAddress!)
-                                        }
-                                        let a: UnsafePointer<Float>
-                                        if isPointwise {
-                                            a = x.baseAddress! + start * imageSize
-                                        } else {
-                                            if !colsHoldWholeBatch {
-                                                im2col(x.baseAddress! + start * imageSize, images: b, into: cb.baseAddress!)
+                                        if direct {
+                                            func filterGrad(_ bg: UnsafeMutablePointer<Float>?) {
+                                                directFilterGrad(x.baseAddress!, start: start, images: b, grad: gChunk,
+                                                                 kernelGrad: wg.baseAddress!, biasGrad: bg)
                                             }
-                                            a = UnsafePointer(cb.baseAddress!)
+                                            if let biasGrad {
+                                                biasGrad.data.withUnsafeMutableBufferPointer { filterGrad($0.baseAddress!) }
+                                            } else {
+                                                filterGrad(nil)
+                                            }
+                                        } else {
+                                            biasGrad?.data.withUnsafeMutableBufferPointer { bg in
+                                                addColumnSums(gChunk, rows: rows, width: filters, into: bg.baseAddress!)
+                                            }
+                                            let a: UnsafePointer<Float>
+                                            if isPointwise {
+                                                a = x.baseAddress! + start * imageSize
+                                            } else {
+                                                if !colsHoldWholeBatch {
+                                                    im2col(x.baseAddress! + start * imageSize, images: b, into: cb.baseAddress!)
+                                                }
+                                                a = UnsafePointer(cb.baseAddress!)
+                                            }
+                                            sgemm(transA: true, m: k, n: filters, k: rows, a: a, lda: k,
+                                                  b: gChunk, ldb: filters, beta: 1, c: wg.baseAddress!, ldc: filters)
                                         }
-                                        sgemm(transA: true, m: k, n: filters, k: rows, a: a, lda: k,
-                                              b: gChunk, ldb: filters, beta: 1, c: wg.baseAddress!, ldc: filters)
                                         guard computesInputGradient else { continue }
                                         if isPointwise {
                                             sgemm(transB: true, m: rows, n: k, k: filters, a: gChunk, lda: filters,

@@ -15,9 +15,11 @@ final class Conv2DTests: XCTestCase {
     }
 
     func testGradientsWithFusedActivations() throws {
-        // The seed keeps every ReLU pre-activation farther than eps from its
-        // kink, where finite differences are meaningless.
+        // The seeds (input and kernel initialisation) keep every ReLU
+        // pre-activation farther than eps from its kink, where finite
+        // differences are meaningless.
         for act in [Activation.relu, .sigmoid, .tanh, .softmax] {
+            Engine.seed(3)
             let conv = Conv2D(filters: 4, kernelSize: (3, 2), padding: .same, activation: act, name: "c")
             try checkLayerGradients(conv, inputShape: [2, 5, 5, 3], eps: 1e-3, seed: 3, label: "\(act)")
         }
@@ -89,6 +91,42 @@ final class Conv2DTests: XCTestCase {
             for j in summed.indices { summed[j] += Double(conv.kernel.grad.data[j]) }
         }
         XCTAssertLessThan(relativeError(batchKernelGrad.map(Double.init), summed), 1e-5)
+    }
+
+    /// The direct kernel (few input channels, stride 1) against im2col + GEMM
+    /// on the same weights: full 32-channel register blocks and a tail,
+    /// interior and border pixel groups, with and without bias.
+    func testDirectKernelMatchesIm2col() throws {
+        for (kh, kw, padding, c, f, h, w, bias) in [(3, 3, Padding.valid, 1, 64, 28, 28, true),
+                                                   (7, 7, .same, 1, 40, 13, 11, true),
+                                                   (5, 3, .same, 3, 33, 9, 10, false),
+                                                   (1, 1, .valid, 2, 32, 5, 6, true)] {
+            let label = "\(kh)x\(kw) \(padding) c\(c) f\(f)"
+            func make(direct: Bool) throws -> Conv2D {
+                Engine.seed(5)
+                let conv = Conv2D(filters: f, kernelSize: (kh, kw), padding: padding, activation: .relu,
+                                  useBias: bias, name: "c")
+                conv.allowsDirect = direct
+                _ = try conv.build(inputShape: [h, w, c])
+                if let b = conv.bias { for i in 0..<f { b.value.data[i] = Float(i % 7) * 0.05 - 0.15 } }
+                return conv
+            }
+            let direct = try make(direct: true), reference = try make(direct: false)
+            XCTAssertTrue(direct.usesDirect, label)
+            XCTAssertFalse(reference.usesDirect, label)
+            let x = randomTensor([3, h, w, c], seed: 21)
+            let yd = direct.forward(x, training: true), yr = reference.forward(x, training: true)
+            XCTAssertLessThan(relativeError(yd.data.map(Double.init), yr.data.map(Double.init)), 1e-6, label)
+            let gy = randomTensor(yd.shape, seed: 22)
+            let dxd = direct.backward(gy.copy()), dxr = reference.backward(gy.copy())
+            XCTAssertLessThan(relativeError(dxd.data.map(Double.init), dxr.data.map(Double.init)), 1e-6, label)
+            XCTAssertLessThan(relativeError(direct.kernel.grad.data.map(Double.init),
+                                            reference.kernel.grad.data.map(Double.init)), 1e-5, label)
+            if bias {
+                XCTAssertLessThan(relativeError(direct.bias!.grad.data.map(Double.init),
+                                                reference.bias!.grad.data.map(Double.init)), 1e-5, label)
+            }
+        }
     }
 
     func testRejectsInputSmallerThanValidKernel() {
