@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "CFoveaKernels", dependencies: ["COpenBLAS"],
                 // Optimised in debug builds too: the test suite trains and
                 // evaluates models through these loops.
-                cSettings: [.unsafeFlags(["-O3", "-mprefer-vector-width=512"])]),
+                cSettings: [.unsafeFlags(["-O3", "-fno-math-errno", "-mprefer-vector-width=512"])]),
 
         .target(name: "FoveaEngine", dependencies: ["COpenBLAS", "CZlib", "CFoveaKernels"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),

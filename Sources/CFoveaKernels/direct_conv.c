@@ -1,17 +1,15 @@
 // Direct convolution for layers with few input channels (a model's first
-// layer on gray images): im2col + GEMM would multiply matrices only
-// kh*kw*C (e.g. 9) deep, which no GEMM runs fast, so these loops keep a
-// block of output channels in vector registers and stream the taps through.
+// layer on gray or colour images): im2col + GEMM would multiply matrices only
+// kh*kw*C (e.g. 9) deep, which no GEMM runs fast. These loops copy each image
+// into a zero-padded buffer (so every tap is in range and the inner loops
+// have no branches) and keep 32 output channels of several pixels, or of
+// several kernel taps, in vector registers.
 // Layout as in FoveaEngine: NHWC activations, kernels [kh][kw][C][F].
 #include "fovea_kernels.h"
+#include <stdlib.h>
 #include <string.h>
 
 #define CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-// Output channels per register block and output pixels per step: 4 pixels
-// x 32 channels is 8 AVX-512 (16 AVX2) accumulators, each weight vector
-// loaded once per tap for the four pixels.
-#define FBLOCK 32
-#define PBLOCK 4
 
 // GCC/Clang vector extension: one AVX-512 register in the x86-64-v4 clone,
 // two AVX2 or four SSE registers in the others.
@@ -20,133 +18,172 @@ typedef float v16u __attribute__((vector_size(64), aligned(4)));
 #define LOAD(p) (*(const v16u *)(p))
 #define STORE(p, v) (*(v16u *)(p) = (v))
 
-static inline int clampi(int v, int lo, int hi) { return v < lo ? lo : (v > hi ? hi : v); }
+// Output channels per block (two vectors), output pixels per forward step
+// (16 accumulators), kernel taps per kernel-gradient pass (20 accumulators).
+#define FBLOCK 32
+#define PBLOCK 8
+#define TGROUP 10
 
-CLONES
-void fovea_conv_direct_forward(const float *restrict x, int images, int in_h, int in_w, int in_c,
-                               const float *restrict kernel, int kh, int kw, int filters,
-                               int pad_top, int pad_left, int out_h, int out_w,
-                               const float *restrict bias, int relu, float *restrict y) {
-    const size_t in_image = (size_t)in_h * in_w * in_c;
-    const size_t out_image = (size_t)out_h * out_w * filters;
-    for (int n = 0; n < images; n++) {
-        const float *xi = x + n * in_image;
-        float *yi = y + n * out_image;
-        for (int oy = 0; oy < out_h; oy++) {
-            // Kernel rows that land inside the image for this output row.
-            const int ky0 = clampi(pad_top - oy, 0, kh), ky1 = clampi(in_h + pad_top - oy, 0, kh);
-            for (int ox0 = 0; ox0 < out_w; ox0 += PBLOCK) {
-                const int np = out_w - ox0 < PBLOCK ? out_w - ox0 : PBLOCK;
-                // Interior pixel groups take every kernel column for all PBLOCK pixels.
-                const int interior = np == PBLOCK && ox0 - pad_left >= 0 && ox0 + PBLOCK - 1 - pad_left + kw <= in_w;
-                for (int f0 = 0; f0 < filters; f0 += FBLOCK) {
-                    const int nf = filters - f0 < FBLOCK ? filters - f0 : FBLOCK;
-                    float acc[PBLOCK][FBLOCK];
-                    for (int p = 0; p < PBLOCK; p++)
-                        for (int j = 0; j < FBLOCK; j++) acc[p][j] = (bias && j < nf) ? bias[f0 + j] : 0.0f;
-                    if (interior && nf == FBLOCK) {
-                        v16 a0 = LOAD(acc[0]), a1 = LOAD(acc[0] + 16), b0 = LOAD(acc[1]), b1 = LOAD(acc[1] + 16);
-                        v16 c0 = LOAD(acc[2]), c1 = LOAD(acc[2] + 16), d0 = LOAD(acc[3]), d1 = LOAD(acc[3] + 16);
-                        for (int ky = ky0; ky < ky1; ky++) {
-                            const float *row = xi + ((size_t)(oy + ky - pad_top) * in_w + (ox0 - pad_left)) * in_c;
-                            for (int kx = 0; kx < kw; kx++) {
-                                for (int c = 0; c < in_c; c++) {
-                                    const float *w = kernel + ((size_t)(ky * kw + kx) * in_c + c) * filters + f0;
-                                    const v16 w0 = LOAD(w), w1 = LOAD(w + 16);
-                                    const float *px = row + kx * in_c + c;
-                                    const float x0 = px[0], x1 = px[in_c], x2 = px[2 * in_c], x3 = px[3 * in_c];
-                                    a0 += x0 * w0; a1 += x0 * w1;
-                                    b0 += x1 * w0; b1 += x1 * w1;
-                                    c0 += x2 * w0; c1 += x2 * w1;
-                                    d0 += x3 * w0; d1 += x3 * w1;
-                                }
-                            }
-                        }
-                        STORE(acc[0], a0); STORE(acc[0] + 16, a1); STORE(acc[1], b0); STORE(acc[1] + 16, b1);
-                        STORE(acc[2], c0); STORE(acc[2] + 16, c1); STORE(acc[3], d0); STORE(acc[3] + 16, d1);
-                    } else {
-                        for (int p = 0; p < np; p++) {
-                            const int ox = ox0 + p;
-                            const int kx0 = clampi(pad_left - ox, 0, kw), kx1 = clampi(in_w + pad_left - ox, 0, kw);
-                            for (int ky = ky0; ky < ky1; ky++) {
-                                for (int kx = kx0; kx < kx1; kx++) {
-                                    const float *px = xi + ((size_t)(oy + ky - pad_top) * in_w + (ox + kx - pad_left)) * in_c;
-                                    for (int c = 0; c < in_c; c++) {
-                                        const float *w = kernel + ((size_t)(ky * kw + kx) * in_c + c) * filters + f0;
-                                        const float v = px[c];
-                                        for (int j = 0; j < nf; j++) acc[p][j] += v * w[j];
-                                    }
-                                }
-                            }
-                        }
-                    }
-                    for (int p = 0; p < np; p++) {
-                        float *out = yi + ((size_t)oy * out_w + ox0 + p) * filters + f0;
-                        if (relu) {
-                            for (int j = 0; j < nf; j++) out[j] = acc[p][j] > 0.0f ? acc[p][j] : 0.0f;
-                        } else {
-                            for (int j = 0; j < nf; j++) out[j] = acc[p][j];
-                        }
-                    }
-                }
-            }
-        }
+/// Image n of x, zero-padded to ph x pw (plus `slack` zero floats after it).
+static void pad_image(const float *xi, int in_h, int in_w, int in_c, int pad_top, int pad_left,
+                      int ph, int pw, size_t slack, float *buf) {
+    memset(buf, 0, ((size_t)ph * pw * in_c + slack) * sizeof(float));
+    for (int iy = 0; iy < in_h; iy++) {
+        const int py = iy + pad_top;
+        if (py < 0 || py >= ph) continue;
+        int x0 = 0, x1 = in_w;
+        if (pad_left < 0) x0 = -pad_left;
+        if (x1 + pad_left > pw) x1 = pw - pad_left;
+        if (x1 > x0)
+            memcpy(buf + ((size_t)py * pw + x0 + pad_left) * in_c, xi + ((size_t)iy * in_w + x0) * in_c,
+                   (size_t)(x1 - x0) * in_c * sizeof(float));
     }
 }
 
+/// The kernel with its filter dimension rounded up to whole blocks (zeros).
+static float *pad_kernel(const float *kernel, int taps, int filters, int fpad) {
+    float *k = calloc((size_t)taps * fpad, sizeof(float));
+    if (!k) return NULL;
+    for (int t = 0; t < taps; t++) memcpy(k + (size_t)t * fpad, kernel + (size_t)t * filters, filters * sizeof(float));
+    return k;
+}
+
 CLONES
-void fovea_conv_direct_filter_grad(const float *restrict x, int images, int in_h, int in_w, int in_c,
-                                   const float *restrict grad, int kh, int kw, int filters,
-                                   int pad_top, int pad_left, int out_h, int out_w,
-                                   float *restrict kernel_grad, float *restrict bias_grad) {
-    const size_t in_image = (size_t)in_h * in_w * in_c;
-    const size_t out_image = (size_t)out_h * out_w * filters;
-    // One block of FBLOCK output channels at a time; its kh*kw*C rows of
-    // kernel gradient stay in L1 while every output pixel streams past.
-    for (int f0 = 0; f0 < filters; f0 += FBLOCK) {
-        const int nf = filters - f0 < FBLOCK ? filters - f0 : FBLOCK;
-        float bsum[FBLOCK] = {0};
-        for (int n = 0; n < images; n++) {
-            const float *xi = x + n * in_image;
-            const float *gi = grad + n * out_image;
-            for (int oy = 0; oy < out_h; oy++) {
-                const int ky0 = clampi(pad_top - oy, 0, kh), ky1 = clampi(in_h + pad_top - oy, 0, kh);
-                for (int ox = 0; ox < out_w; ox++) {
-                    const float *g = gi + ((size_t)oy * out_w + ox) * filters + f0;
-                    const int kx0 = clampi(pad_left - ox, 0, kw), kx1 = clampi(in_w + pad_left - ox, 0, kw);
-                    if (nf == FBLOCK) {
-                        const v16 g0 = LOAD(g), g1 = LOAD(g + 16);
-                        STORE(bsum, LOAD(bsum) + g0);
-                        STORE(bsum + 16, LOAD(bsum + 16) + g1);
-                        for (int ky = ky0; ky < ky1; ky++) {
-                            for (int kx = kx0; kx < kx1; kx++) {
-                                const float *px = xi + ((size_t)(oy + ky - pad_top) * in_w + (ox + kx - pad_left)) * in_c;
-                                float *dk = kernel_grad + ((size_t)(ky * kw + kx) * in_c) * filters + f0;
-                                for (int c = 0; c < in_c; c++) {
-                                    const float v = px[c];
-                                    float *d = dk + c * filters;
-                                    STORE(d, LOAD(d) + v * g0);
-                                    STORE(d + 16, LOAD(d + 16) + v * g1);
-                                }
-                            }
+int fovea_conv_direct_forward(const float *restrict x, int images, int in_h, int in_w, int in_c,
+                              const float *restrict kernel, int kh, int kw, int filters,
+                              int pad_top, int pad_left, int out_h, int out_w,
+                              const float *restrict bias, int relu, float *restrict y) {
+    const int ph = out_h + kh - 1, pw = out_w + kw - 1;
+    const int taps = kh * kw * in_c;
+    const int fpad = (filters + FBLOCK - 1) / FBLOCK * FBLOCK;
+    // The last pixel group may run past the row end: slack keeps it in the buffer.
+    const size_t slack = (size_t)(PBLOCK + kw) * in_c;
+    float *buf = malloc(((size_t)ph * pw * in_c + slack) * sizeof(float));
+    float *k = pad_kernel(kernel, taps, filters, fpad);
+    float *bpad = calloc(fpad, sizeof(float));
+    int *offset = malloc(taps * sizeof(int));
+    if (!buf || !k || !bpad || !offset) { free(buf); free(k); free(bpad); free(offset); return -1; }
+    if (bias) memcpy(bpad, bias, filters * sizeof(float));
+    for (int ky = 0, t = 0; ky < kh; ky++)
+        for (int kx = 0; kx < kw; kx++)
+            for (int c = 0; c < in_c; c++, t++) offset[t] = (ky * pw + kx) * in_c + c;
+    const v16 zero = {0};
+    for (int n = 0; n < images; n++) {
+        pad_image(x + (size_t)n * in_h * in_w * in_c, in_h, in_w, in_c, pad_top, pad_left, ph, pw, slack, buf);
+        float *yi = y + (size_t)n * out_h * out_w * filters;
+        for (int oy = 0; oy < out_h; oy++) {
+            for (int ox0 = 0; ox0 < out_w; ox0 += PBLOCK) {
+                const int np = out_w - ox0 < PBLOCK ? out_w - ox0 : PBLOCK;
+                const float *base = buf + ((size_t)oy * pw + ox0) * in_c;
+                for (int f0 = 0; f0 < fpad; f0 += FBLOCK) {
+                    v16 a0[PBLOCK], a1[PBLOCK];
+                    const v16 b0 = LOAD(bpad + f0), b1 = LOAD(bpad + f0 + 16);
+                    for (int p = 0; p < PBLOCK; p++) { a0[p] = b0; a1[p] = b1; }
+                    const float *w = k + f0;
+                    for (int t = 0; t < taps; t++, w += fpad) {
+                        const v16 w0 = LOAD(w), w1 = LOAD(w + 16);
+                        const float *px = base + offset[t];
+                        for (int p = 0; p < PBLOCK; p++) {
+                            const float v = px[p * in_c];
+                            a0[p] += v * w0;
+                            a1[p] += v * w1;
                         }
-                    } else {
-                        for (int j = 0; j < nf; j++) bsum[j] += g[j];
-                        for (int ky = ky0; ky < ky1; ky++) {
-                            for (int kx = kx0; kx < kx1; kx++) {
-                                const float *px = xi + ((size_t)(oy + ky - pad_top) * in_w + (ox + kx - pad_left)) * in_c;
-                                float *dk = kernel_grad + ((size_t)(ky * kw + kx) * in_c) * filters + f0;
-                                for (int c = 0; c < in_c; c++) {
-                                    const float v = px[c];
-                                    for (int j = 0; j < nf; j++) dk[c * filters + j] += v * g[j];
-                                }
-                            }
+                    }
+                    const int nf = filters - f0 < FBLOCK ? filters - f0 : FBLOCK;
+                    for (int p = 0; p < np; p++) {
+                        v16 r0 = a0[p], r1 = a1[p];
+                        if (relu) {
+                            r0 = __builtin_elementwise_max(r0, zero);
+                            r1 = __builtin_elementwise_max(r1, zero);
+                        }
+                        float *out = yi + ((size_t)oy * out_w + ox0 + p) * filters + f0;
+                        if (nf == FBLOCK) {
+                            STORE(out, r0);
+                            STORE(out + 16, r1);
+                        } else {
+                            float tmp[FBLOCK];
+                            STORE(tmp, r0);
+                            STORE(tmp + 16, r1);
+                            memcpy(out, tmp, nf * sizeof(float));
                         }
                     }
                 }
             }
         }
-        if (bias_grad)
-            for (int j = 0; j < nf; j++) bias_grad[f0 + j] += bsum[j];
     }
+    free(buf); free(k); free(bpad); free(offset);
+    return 0;
+}
+
+CLONES
+int fovea_conv_direct_filter_grad(const float *restrict x, int images, int in_h, int in_w, int in_c,
+                                  const float *restrict grad, int kh, int kw, int filters,
+                                  int pad_top, int pad_left, int out_h, int out_w,
+                                  float *restrict kernel_grad, float *restrict bias_grad) {
+    const int ph = out_h + kh - 1, pw = out_w + kw - 1;
+    const int taps = kh * kw * in_c;
+    // Taps in whole groups; the extra ones read offset 0 and are discarded.
+    const int groups = (taps + TGROUP - 1) / TGROUP;
+    const size_t pixels = (size_t)out_h * out_w;
+    float *buf = malloc(((size_t)ph * pw * in_c) * sizeof(float));
+    int *offset = calloc((size_t)groups * TGROUP, sizeof(int));
+    // Gradient rows of a tail filter block, copied out with zeros after them.
+    float *gtail = malloc(pixels * FBLOCK * sizeof(float));
+    if (!buf || !offset || !gtail) { free(buf); free(offset); free(gtail); return -1; }
+    for (int ky = 0, t = 0; ky < kh; ky++)
+        for (int kx = 0; kx < kw; kx++)
+            for (int c = 0; c < in_c; c++, t++) offset[t] = (ky * pw + kx) * in_c + c;
+    for (int n = 0; n < images; n++) {
+        pad_image(x + (size_t)n * in_h * in_w * in_c, in_h, in_w, in_c, pad_top, pad_left, ph, pw, 0, buf);
+        const float *gi = grad + (size_t)n * pixels * filters;
+        for (int f0 = 0; f0 < filters; f0 += FBLOCK) {
+            const int nf = filters - f0 < FBLOCK ? filters - f0 : FBLOCK;
+            const float *g = gi + f0;
+            size_t gstride = filters;
+            if (nf < FBLOCK) {
+                for (size_t q = 0; q < pixels; q++) {
+                    memset(gtail + q * FBLOCK, 0, FBLOCK * sizeof(float));
+                    memcpy(gtail + q * FBLOCK, gi + q * filters + f0, nf * sizeof(float));
+                }
+                g = gtail;
+                gstride = FBLOCK;
+            }
+            for (int grp = 0; grp < groups; grp++) {
+                const int *off = offset + grp * TGROUP;
+                v16 a0[TGROUP], a1[TGROUP], s0 = {0}, s1 = {0};
+                for (int t = 0; t < TGROUP; t++) { a0[t] = (v16){0}; a1[t] = (v16){0}; }
+                for (int oy = 0; oy < out_h; oy++) {
+                    const float *row = buf + (size_t)oy * pw * in_c;
+                    const float *grow = g + (size_t)oy * out_w * gstride;
+                    for (int ox = 0; ox < out_w; ox++) {
+                        const v16 g0 = LOAD(grow + ox * gstride), g1 = LOAD(grow + ox * gstride + 16);
+                        s0 += g0;
+                        s1 += g1;
+                        const float *px = row + (size_t)ox * in_c;
+                        for (int t = 0; t < TGROUP; t++) {
+                            const float v = px[off[t]];
+                            a0[t] += v * g0;
+                            a1[t] += v * g1;
+                        }
+                    }
+                }
+                const int tcount = taps - grp * TGROUP < TGROUP ? taps - grp * TGROUP : TGROUP;
+                for (int t = 0; t < tcount; t++) {
+                    float tmp[FBLOCK];
+                    STORE(tmp, a0[t]);
+                    STORE(tmp + 16, a1[t]);
+                    float *dk = kernel_grad + (size_t)(grp * TGROUP + t) * filters + f0;
+                    for (int j = 0; j < nf; j++) dk[j] += tmp[j];
+                }
+                if (grp == 0 && bias_grad) {
+                    float tmp[FBLOCK];
+                    STORE(tmp, s0);
+                    STORE(tmp + 16, s1);
+                    for (int j = 0; j < nf; j++) bias_grad[f0 + j] += tmp[j];
+                }
+            }
+        }
+    }
+    free(buf); free(offset); free(gtail);
+    return 0;
 }

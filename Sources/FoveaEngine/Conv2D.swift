@@ -128,11 +128,14 @@ public final class Conv2D: ActivatedLayer {
         let outSize = g.outH * g.outW * filters
         let cost = outSize * kernelSize.height * kernelSize.width * g.inC
         parallelFor(b, costPerItem: cost) { range in
-            fovea_conv_direct_forward(x + (start + range.lowerBound) * imageSize, Int32(range.count),
+            let status = fovea_conv_direct_forward(x + (start + range.lowerBound) * imageSize, Int32(range.count),
                                       Int32(g.inH), Int32(g.inW), Int32(g.inC), weights,
                                       Int32(kernelSize.height), Int32(kernelSize.width), Int32(filters),
                                       Int32(g.padTop), Int32(g.padLeft), Int32(g.outH), Int32(g.outW),
                                       bias, relu ? 1 : 0, y + range.lowerBound * outSize)
+            // Its scratch is a padded image and kernel: failing means the
+            // process is out of memory, as a Swift allocation would trap.
+            precondition(status == 0, "\(name): out of memory for the convolution's scratch buffers")
         }
     }
 
@@ -153,11 +156,12 @@ public final class Conv2D: ActivatedLayer {
             parallelFor(parts, costPerItem: 1, minimumWork: 2) { range in
                 for part in range {
                     let lo = b * part / parts, hi = b * (part + 1) / parts
-                    fovea_conv_direct_filter_grad(x + (start + lo) * imageSize, Int32(hi - lo),
+                    let status = fovea_conv_direct_filter_grad(x + (start + lo) * imageSize, Int32(hi - lo),
                                                   Int32(g.inH), Int32(g.inW), Int32(g.inC), grad + lo * outSize,
                                                   Int32(kernelSize.height), Int32(kernelSize.width), Int32(filters),
                                                   Int32(g.padTop), Int32(g.padLeft), Int32(g.outH), Int32(g.outW),
                                                   base + part * width, base + part * width + kernelCount)
+                    precondition(status == 0, "\(name): out of memory for the convolution's scratch buffers")
                 }
             }
         }

@@ -6,6 +6,7 @@
 // scale it like any gradient). State parameters (BatchNormalization moving
 // statistics) are never updated.
 
+import CFoveaKernels
 import Foundation
 
 public protocol Optimizer: AnyObject {
@@ -168,22 +169,7 @@ public final class Adam: Optimizer {
                 v.with(p, count: n) { vb in
                     let m = mb.baseAddress!, v = vb.baseAddress!
                     forBlocks(n) { lo, hi in
-                        var i = lo
-                        while i + 8 <= hi {
-                            let gi = load8(g + i)
-                            let mi = b1 * load8(m + i) + (1 - b1) * gi
-                            let vi = b2 * load8(v + i) + (1 - b2) * gi * gi
-                            store8(mi, m + i)
-                            store8(vi, v + i)
-                            store8(load8(w + i) - alpha * mi / (vi.squareRoot() + eps), w + i)
-                            i += 8
-                        }
-                        while i < hi {
-                            m[i] = b1 * m[i] + (1 - b1) * g[i]
-                            v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
-                            w[i] -= alpha * m[i] / (v[i].squareRoot() + eps)
-                            i += 1
-                        }
+                        fovea_adam_update(w + lo, g + lo, m + lo, v + lo, hi - lo, b1, b2, alpha, eps)
                     }
                 }
             }

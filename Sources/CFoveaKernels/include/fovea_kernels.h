@@ -19,17 +19,25 @@ const char *fovea_kernels_isa(void);
 // y (images x out_h x out_w x filters); zero padding pad_top/pad_left.
 
 /// y = conv(x, kernel) + bias (bias may be NULL), then max(0, .) if relu != 0.
-void fovea_conv_direct_forward(const float *x, int images, int in_h, int in_w, int in_c,
+/// Both return 0, or -1 when their scratch memory cannot be allocated.
+int fovea_conv_direct_forward(const float *x, int images, int in_h, int in_w, int in_c,
                                const float *kernel, int kh, int kw, int filters,
                                int pad_top, int pad_left, int out_h, int out_w,
                                const float *bias, int relu, float *y);
 
 /// kernel_grad += dLoss/dKernel and bias_grad += dLoss/dBias (may be NULL)
 /// for output gradient `grad` (images x out_h x out_w x filters).
-void fovea_conv_direct_filter_grad(const float *x, int images, int in_h, int in_w, int in_c,
+int fovea_conv_direct_filter_grad(const float *x, int images, int in_h, int in_w, int in_c,
                                    const float *grad, int kh, int kw, int filters,
                                    int pad_top, int pad_left, int out_h, int out_w,
                                    float *kernel_grad, float *bias_grad);
+
+// ---- Optimizer updates (optimizer.c) ----
+
+/// Keras Adam on n values: m = β1·m + (1-β1)·g, v = β2·v + (1-β2)·g²,
+/// w -= alpha·m / (√v + ε), alpha being the bias-corrected learning rate.
+void fovea_adam_update(float *w, const float *g, float *m, float *v, size_t n,
+                       float beta1, float beta2, float alpha, float epsilon);
 
 #ifdef __cplusplus
 }
