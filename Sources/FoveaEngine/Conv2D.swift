@@ -32,9 +32,9 @@ public final class Conv2D: ActivatedLayer {
     public private(set) var bias: Parameter?
     public var parameters: [Parameter] { [kernel] + (bias.map { [$0] } ?? []) }
 
-    private var geometry = Geometry()
-    private var input: Tensor?
-    private var output: Tensor?
+    private(set) var geometry = Geometry()
+    var input: Tensor?
+    var output: Tensor?
     private var cols: [Float] = []
     private var dcols: [Float] = []
     private var pooledScratch: [Float] = []
@@ -100,15 +100,6 @@ public final class Conv2D: ActivatedLayer {
         kernelSize == (1, 1) && strides == (1, 1) && geometry.padTop == 0 && geometry.padLeft == 0
     }
 
-    /// Stride 1 with at most 4 input channels (a first layer on gray or
-    /// colour images): the im2col GEMM would be only kh*kw*C deep, which runs
-    /// at a fraction of BLAS speed, so CFoveaKernels' direct loops do the
-    /// forward pass and the kernel gradient. Measured on textbook-cnn's
-    /// 3x3x1→64 layer (batch 128, 2 threads): see `fovea bench --profile`.
-    var usesDirect: Bool {
-        allowsDirect && strides == (1, 1) && geometry.inC <= 4
-    }
-
     /// Images per chunk: the chunk's im2col rows and outputs stay small
     /// enough to remain in cache between the GEMM and the bias/activation
     /// pass (and, in backward, the activation derivative, bias sums and GEMMs).
@@ -118,60 +109,6 @@ public final class Conv2D: ActivatedLayer {
         let k = kernelSize.height * kernelSize.width * g.inC
         let byOutput = Self.outputBudget / max(1, p * filters)
         return max(1, min(n, usesDirect ? byOutput : min(Self.colsBudget / max(1, p * k), byOutput)))
-    }
-
-    /// The direct kernel over images start..<start+b, split over threads by image.
-    private func directForward(_ x: UnsafePointer<Float>, start: Int, images b: Int, into y: UnsafeMutablePointer<Float>,
-                               weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?, relu: Bool) {
-        let g = geometry
-        let imageSize = g.inH * g.inW * g.inC
-        let outSize = g.outH * g.outW * filters
-        let cost = outSize * kernelSize.height * kernelSize.width * g.inC
-        parallelFor(b, costPerItem: cost) { range in
-            let status = fovea_conv_direct_forward(x + (start + range.lowerBound) * imageSize, Int32(range.count),
-                                      Int32(g.inH), Int32(g.inW), Int32(g.inC), weights,
-                                      Int32(kernelSize.height), Int32(kernelSize.width), Int32(filters),
-                                      Int32(g.padTop), Int32(g.padLeft), Int32(g.outH), Int32(g.outW),
-                                      bias, relu ? 1 : 0, y + range.lowerBound * outSize)
-            // Its scratch is a padded image and kernel: failing means the
-            // process is out of memory, as a Swift allocation would trap.
-            precondition(status == 0, "\(name): out of memory for the convolution's scratch buffers")
-        }
-    }
-
-    /// kernelGrad (and biasGrad) += the direct kernel's gradients over images
-    /// start..<start+b, each thread into its own partial sums.
-    private func directFilterGrad(_ x: UnsafePointer<Float>, start: Int, images b: Int, grad: UnsafePointer<Float>,
-                                  kernelGrad: UnsafeMutablePointer<Float>, biasGrad: UnsafeMutablePointer<Float>?) {
-        let g = geometry
-        let imageSize = g.inH * g.inW * g.inC
-        let outSize = g.outH * g.outW * filters
-        let kernelCount = kernelSize.height * kernelSize.width * g.inC * filters
-        let cost = outSize * kernelSize.height * kernelSize.width * g.inC
-        let parts = b * cost >= 131_072 ? max(1, min(Engine.threads, b)) : 1
-        let width = kernelCount + filters
-        var partial = [Float](repeating: 0, count: parts * width)
-        partial.withUnsafeMutableBufferPointer { pb in
-            let base = pb.baseAddress!
-            parallelFor(parts, costPerItem: 1, minimumWork: 2) { range in
-                for part in range {
-                    let lo = b * part / parts, hi = b * (part + 1) / parts
-                    let status = fovea_conv_direct_filter_grad(x + (start + lo) * imageSize, Int32(hi - lo),
-                                                  Int32(g.inH), Int32(g.inW), Int32(g.inC), grad + lo * outSize,
-                                                  Int32(kernelSize.height), Int32(kernelSize.width), Int32(filters),
-                                                  Int32(g.padTop), Int32(g.padLeft), Int32(g.outH), Int32(g.outW),
-                                                  base + part * width, base + part * width + kernelCount)
-                    precondition(status == 0, "\(name): out of memory for the convolution's scratch buffers")
-                }
-            }
-        }
-        for part in 0..<parts {
-            let o = part * width
-            for i in 0..<kernelCount { kernelGrad[i] += partial[o + i] }
-            if let biasGrad {
-                for j in 0..<filters { biasGrad[j] += partial[o + kernelCount + j] }
-            }
-        }
     }
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
@@ -198,7 +135,7 @@ public final class Conv2D: ActivatedLayer {
     }
 
     /// The kernel and (if any) bias as pointers, for the duration of `body`.
-    private func withWeights<R>(_ body: (UnsafePointer<Float>, UnsafePointer<Float>?) -> R) -> R {
+    func withWeights<R>(_ body: (UnsafePointer<Float>, UnsafePointer<Float>?) -> R) -> R {
         kernel.value.data.withUnsafeBufferPointer { w in
             if let bias {
                 return bias.value.data.withUnsafeBufferPointer { body(w.baseAddress!, $0.baseAddress!) }
@@ -212,6 +149,9 @@ public final class Conv2D: ActivatedLayer {
     /// full convolution output is never materialised; in training it is kept
     /// (both layers' backward need it) but not read back from memory.
     func forwardPooled(_ input: Tensor, pool: MaxPooling2D, poolOutputShape: [Int], training: Bool) -> Tensor {
+        if usesDirect {
+            return directPooledForward(input, pool: pool, poolOutputShape: poolOutputShape, training: training)
+        }
         guard training else {
             self.input = nil
             self.output = nil
@@ -391,6 +331,9 @@ public final class Conv2D: ActivatedLayer {
     /// layer, chunk by chunk: the pooling's input gradient for a chunk is
     /// consumed from cache and never written out for the whole batch.
     func backwardPooled(_ gradOutput: Tensor, pool: MaxPooling2D) -> Tensor {
+        if usesDirect && !computesInputGradient {
+            return directPooledBackward(gradOutput, pool: pool)
+        }
         let chunk = chunkSize(batch: gradOutput.batchCount)
         let outPerImage = geometry.outH * geometry.outW * filters
         let pooledPerImage = gradOutput.count / max(1, gradOutput.batchCount)

@@ -48,6 +48,39 @@ final class SequentialTests: XCTestCase {
         XCTAssertNoThrow(try model.validate(input: Tensor(shape: [2, 72])))
     }
 
+    /// A first Conv2D on a 1-channel input runs the direct kernel and, with
+    /// the max pooling after it, the image-by-image fused passes; training
+    /// steps and predictions must match the same model on im2col + GEMM.
+    func testDirectFirstLayerTrainsLikeIm2col() throws {
+        func make(direct: Bool, activation: Activation) throws -> Sequential {
+            Engine.seed(8)
+            let conv = Conv2D(filters: 40, kernelSize: 3, activation: activation)
+            conv.allowsDirect = direct
+            let model = try Sequential(inputShape: [12, 11, 1], layers: [
+                conv, MaxPooling2D(), Flatten(), Dense(units: 5, activation: .softmax),
+            ])
+            try model.compile(optimizer: SGD(learningRate: 0.1), loss: SoftmaxCrossEntropy(sparse: true))
+            return model
+        }
+        for activation in [Activation.relu, .tanh] {
+            let direct = try make(direct: true, activation: activation)
+            let reference = try make(direct: false, activation: activation)
+            XCTAssertTrue((direct.layers[0] as! Conv2D).usesDirect)
+            let x = randomTensor([9, 12, 11, 1], seed: 4)
+            let y = Tensor(shape: [9], data: (0..<9).map { Float($0 % 5) })
+            for _ in 0..<3 {
+                let a = try direct.trainStep(x: x, y: y).loss, b = try reference.trainStep(x: x, y: y).loss
+                XCTAssertEqual(a, b, accuracy: 1e-5 * max(1, abs(b)), "\(activation)")
+            }
+            for (p, q) in zip(direct.parameters, reference.parameters) {
+                XCTAssertLessThan(relativeError(p.value.data.map(Double.init), q.value.data.map(Double.init)), 1e-5,
+                                  "\(activation) \(p.name)")
+            }
+            let pd = direct.predict(x, batchSize: 4), pr = reference.predict(x, batchSize: 4)
+            XCTAssertLessThan(relativeError(pd.data.map(Double.init), pr.data.map(Double.init)), 1e-5, "\(activation)")
+        }
+    }
+
     /// At inference a linear Conv2D + BatchNormalization (+ activation, +
     /// max pooling) runs as one convolution with the normalisation folded
     /// into its weights; it must equal running the layers one by one.
