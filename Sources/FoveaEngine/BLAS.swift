@@ -1,5 +1,7 @@
 // The bridge to OpenBLAS: row-major single-precision GEMM with transposes
-// expressed as flags, so callers never materialise a transposed copy.
+// expressed as flags, so callers never materialise a transposed copy. Large
+// products are split into row (or column) blocks over the engine's threads,
+// each block one single-threaded OpenBLAS call.
 
 import COpenBLAS
 
@@ -19,15 +21,55 @@ func sgemm(transA: Bool = false, transB: Bool = false,
         // and skips GEMM's packing, which dominates at this size. The output
         // may be uninitialised memory, and 0 · NaN is NaN: clear it for beta 0.
         if beta == 0 { c.update(repeating: 0, count: n) }
-        cblas_sgemv(CblasRowMajor, transB ? CblasNoTrans : CblasTrans,
-                    Int32(transB ? n : k), Int32(transB ? k : n),
-                    alpha, b, Int32(ldb), a, 1, beta, c, 1)
+        // A large matrix (textbook-cnn's 10816x256 Dense) is streamed by
+        // both threads, half of the outputs each.
+        let parts = n * k >= 1 << 20 ? min(Engine.threads, n / 64) : 1
+        let box = UncheckedSendable((a, b, c))
+        parallelFor(max(1, parts), costPerItem: 1, minimumWork: 2) { range in
+            let (a, b, c) = box.value
+            let parts = max(1, parts)
+            for part in range {
+                let lo = n * part / parts / 16 * 16
+                let hi = part == parts - 1 ? n : n * (part + 1) / parts / 16 * 16
+                if hi <= lo { continue }
+                cblas_sgemv(CblasRowMajor, transB ? CblasNoTrans : CblasTrans,
+                            Int32(transB ? hi - lo : k), Int32(transB ? k : hi - lo),
+                            alpha, transB ? b + lo * ldb : b + lo, Int32(ldb), a, 1, beta, c + lo, 1)
+            }
+        }
         return
     }
-    cblas_sgemm(CblasRowMajor,
-                transA ? CblasTrans : CblasNoTrans,
-                transB ? CblasTrans : CblasNoTrans,
-                Int32(m), Int32(n), Int32(k),
-                alpha, a, Int32(lda), b, Int32(ldb),
-                beta, c, Int32(ldc))
+    let threads = Engine.threads
+    let parts = min(threads, max(m, n) / 32)
+    if parts <= 1 || m * n * k < 1 << 21 {
+        cblas_sgemm(CblasRowMajor,
+                    transA ? CblasTrans : CblasNoTrans,
+                    transB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k),
+                    alpha, a, Int32(lda), b, Int32(ldb),
+                    beta, c, Int32(ldc))
+        return
+    }
+    // OpenBLAS runs single-threaded (see Engine); the engine's own threads
+    // take a block of C's rows (or columns) each.
+    let splitRows = m >= n
+    let total = splitRows ? m : n
+    let box = UncheckedSendable((a, b, c))
+    parallelFor(parts, costPerItem: 1, minimumWork: 2) { range in
+        let (a, b, c) = box.value
+        for part in range {
+            let lo = total * part / parts / 16 * 16
+            let hi = part == parts - 1 ? total : total * (part + 1) / parts / 16 * 16
+            if hi <= lo { continue }
+            if splitRows {
+                cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                            Int32(hi - lo), Int32(n), Int32(k), alpha, transA ? a + lo : a + lo * lda, Int32(lda),
+                            b, Int32(ldb), beta, c + lo * ldc, Int32(ldc))
+            } else {
+                cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                            Int32(m), Int32(hi - lo), Int32(k), alpha, a, Int32(lda),
+                            transB ? b + lo * ldb : b + lo, Int32(ldb), beta, c + lo, Int32(ldc))
+            }
+        }
+    }
 }
