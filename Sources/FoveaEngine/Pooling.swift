@@ -3,6 +3,8 @@
 // pooling divides by the number of real, non-padded cells) and
 // GlobalAveragePooling2D.
 
+import CFoveaKernels
+
 /// Window placement shared by the two windowed pooling layers.
 struct PoolGeometry {
     var inH = 0, inW = 0, c = 0, outH = 0, outW = 0, padTop = 0, padLeft = 0
@@ -45,6 +47,11 @@ public final class MaxPooling2D: Layer {
     private var geometry = PoolGeometry()
     private var input: Tensor?
     private var output: Tensor?
+    /// 2x2 windows, stride 2, no padding: CFoveaKernels' vector loops run it.
+    private var isPlain2x2: Bool {
+        poolSize == 2 && strides == 2 && geometry.padTop == 0 && geometry.padLeft == 0
+            && 2 * geometry.outH <= geometry.inH && 2 * geometry.outW <= geometry.inW
+    }
 
     public init(poolSize: Int = 2, strides: Int? = nil, padding: Padding = .valid, name: String? = nil) {
         self.poolSize = poolSize
@@ -87,6 +94,14 @@ public final class MaxPooling2D: Layer {
         let g = geometry
         let outPerImage = g.outH * g.outW * g.c
         let inPerImage = g.inH * g.inW * g.c
+        if isPlain2x2 {
+            parallelFor(n, costPerItem: inPerImage) { range in
+                fovea_maxpool2x2_forward(x + range.lowerBound * inPerImage, Int32(range.count), Int32(g.inH),
+                                         Int32(g.inW), Int32(g.c), Int32(g.outH), Int32(g.outW),
+                                         y + range.lowerBound * outPerImage)
+            }
+            return
+        }
         parallelFor(n, costPerItem: inPerImage) { range in
             for i in range {
                 let src = x + i * inPerImage
@@ -154,6 +169,21 @@ public final class MaxPooling2D: Layer {
         // With disjoint windows (stride ≥ pool) every input cell is written
         // at most once, so covered cells are stored directly and the few
         // uncovered ones cleared; overlapping windows accumulate into zeros.
+        if isPlain2x2 {
+            input.data.withUnsafeBufferPointer { xb in
+                output.data.withUnsafeBufferPointer { yb in
+                    let x = xb.baseAddress!, y = yb.baseAddress!
+                    parallelFor(n, costPerItem: inPerImage) { range in
+                        let i = start + range.lowerBound
+                        fovea_maxpool2x2_backward(x + i * inPerImage, y + i * outPerImage,
+                                                  gp + range.lowerBound * outPerImage, Int32(range.count),
+                                                  Int32(g.inH), Int32(g.inW), Int32(g.c), Int32(g.outH), Int32(g.outW),
+                                                  d + range.lowerBound * inPerImage)
+                    }
+                }
+            }
+            return
+        }
         let disjoint = strides >= poolSize
         if !disjoint { d.update(repeating: 0, count: n * inPerImage) }
         var coveredRows = [Bool](repeating: false, count: g.inH)

@@ -46,6 +46,30 @@ final class PoolingTests: XCTestCase {
         XCTAssertEqual(mx.forward(x, training: false).data, [5, 6, 8, 9])
     }
 
+    /// The vectorised 2x2 / stride-2 kernels against a naive window loop:
+    /// 37 channels (two 16-lane vectors and a tail), odd sizes leaving an
+    /// uncovered row and column, and values from a small set so that ties
+    /// are common (the first cell in row-major order takes the gradient).
+    func testPlain2x2MatchesNaiveWindowsWithTies() throws {
+        let (n, h, w, c) = (3, 7, 9, 37)
+        let mx = MaxPooling2D(name: "m")
+        XCTAssertEqual(try mx.build(inputShape: [h, w, c]), [3, 4, c])
+        var rng = SplitMix64(seed: 12)
+        let x = Tensor(shape: [n, h, w, c], data: (0..<(n * h * w * c)).map { _ in Float(Int(rng.next() % 4)) })
+        let y = mx.forward(x, training: true)
+        let g = randomTensor(y.shape, seed: 13)
+        let dx = mx.backward(g)
+        var expected = [Float](repeating: 0, count: x.count)
+        for i in 0..<n { for oy in 0..<3 { for ox in 0..<4 { for ch in 0..<c {
+            let cells = [(0, 0), (0, 1), (1, 0), (1, 1)].map { ((i * h + 2 * oy + $0.0) * w + 2 * ox + $0.1) * c + ch }
+            let best = cells.map { x.data[$0] }.max()!
+            let o = ((i * 3 + oy) * 4 + ox) * c + ch
+            XCTAssertEqual(y.data[o], best)
+            expected[cells.first { x.data[$0] == best }!] = g.data[o]
+        }}}}
+        XCTAssertEqual(dx.data, expected)
+    }
+
     func testMaxPoolingRoutesGradientToOneWinnerOnTies() throws {
         let x = Tensor(shape: [1, 2, 2, 1], data: [1, 1, 1, 1])
         let mx = MaxPooling2D(name: "m")

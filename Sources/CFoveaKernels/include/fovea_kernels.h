@@ -32,6 +32,18 @@ int fovea_conv_direct_filter_grad(const float *x, int images, int in_h, int in_w
                                    int pad_top, int pad_left, int out_h, int out_w,
                                    float *kernel_grad, float *bias_grad);
 
+// ---- 2x2 max pooling, stride 2, no padding (pooling.c) ----
+// NHWC x (images x in_h x in_w x c), y (images x out_h x out_w x c) with
+// 2*out_h <= in_h and 2*out_w <= in_w.
+
+void fovea_maxpool2x2_forward(const float *x, int images, int in_h, int in_w, int c,
+                              int out_h, int out_w, float *y);
+
+/// dx (written whole, uncovered cells zero) from output gradient `grad`: each
+/// window's gradient goes to its first cell (row-major) equal to the maximum.
+void fovea_maxpool2x2_backward(const float *x, const float *y, const float *grad,
+                               int images, int in_h, int in_w, int c, int out_h, int out_w, float *dx);
+
 // ---- Optimizer updates (optimizer.c) ----
 
 /// Keras Adam on n values: m = β1·m + (1-β1)·g, v = β2·v + (1-β2)·g²,
