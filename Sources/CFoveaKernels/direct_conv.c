@@ -52,7 +52,7 @@ CLONES
 int fovea_conv_direct_forward(const float *restrict x, int images, int in_h, int in_w, int in_c,
                               const float *restrict kernel, int kh, int kw, int filters,
                               int pad_top, int pad_left, int out_h, int out_w,
-                              const float *restrict bias, int relu, float *restrict y) {
+                              const float *restrict bias, int relu, int oy_begin, int oy_end, float *restrict y) {
     const int ph = out_h + kh - 1, pw = out_w + kw - 1;
     const int taps = kh * kw * in_c;
     const int fpad = (filters + FBLOCK - 1) / FBLOCK * FBLOCK;
@@ -71,7 +71,7 @@ int fovea_conv_direct_forward(const float *restrict x, int images, int in_h, int
     for (int n = 0; n < images; n++) {
         pad_image(x + (size_t)n * in_h * in_w * in_c, in_h, in_w, in_c, pad_top, pad_left, ph, pw, slack, buf);
         float *yi = y + (size_t)n * out_h * out_w * filters;
-        for (int oy = 0; oy < out_h; oy++) {
+        for (int oy = oy_begin; oy < oy_end; oy++) {
             for (int ox0 = 0; ox0 < out_w; ox0 += PBLOCK) {
                 const int np = out_w - ox0 < PBLOCK ? out_w - ox0 : PBLOCK;
                 const float *base = buf + ((size_t)oy * pw + ox0) * in_c;

@@ -93,14 +93,16 @@ final class Conv2DTests: XCTestCase {
         XCTAssertLessThan(relativeError(batchKernelGrad.map(Double.init), summed), 1e-5)
     }
 
-    /// The direct kernel (few input channels, stride 1) against im2col + GEMM
+    /// The direct kernels (stride 1) against im2col + GEMM
     /// on the same weights: full 32-channel register blocks and a tail,
     /// interior and border pixel groups, with and without bias.
     func testDirectKernelMatchesIm2col() throws {
         for (kh, kw, padding, c, f, h, w, bias) in [(3, 3, Padding.valid, 1, 64, 28, 28, true),
                                                    (7, 7, .same, 1, 40, 13, 11, true),
                                                    (5, 3, .same, 3, 33, 9, 10, false),
-                                                   (1, 1, .valid, 2, 32, 5, 6, true)] {
+                                                   (1, 1, .valid, 2, 32, 5, 6, true),
+                                                   (3, 3, .same, 32, 32, 14, 14, false),
+                                                   (3, 3, .valid, 20, 24, 9, 8, true)] {
             let label = "\(kh)x\(kw) \(padding) c\(c) f\(f)"
             func make(direct: Bool) throws -> Conv2D {
                 Engine.seed(5)
@@ -117,6 +119,12 @@ final class Conv2DTests: XCTestCase {
             let x = randomTensor([3, h, w, c], seed: 21)
             let yd = direct.forward(x, training: true), yr = reference.forward(x, training: true)
             XCTAssertLessThan(relativeError(yd.data.map(Double.init), yr.data.map(Double.init)), 1e-6, label)
+            // One image: the direct path splits its rows over the threads.
+            let one = sliceBatch(x, start: 1, count: 1, sampleSize: h * w * c)
+            let y1d = direct.forward(one, training: false), y1r = reference.forward(one, training: false)
+            XCTAssertLessThan(relativeError(y1d.data.map(Double.init), y1r.data.map(Double.init)), 1e-6, label)
+            _ = direct.forward(x, training: true)
+            _ = reference.forward(x, training: true)
             let gy = randomTensor(yd.shape, seed: 22)
             let dxd = direct.backward(gy.copy()), dxr = reference.backward(gy.copy())
             XCTAssertLessThan(relativeError(dxd.data.map(Double.init), dxr.data.map(Double.init)), 1e-6, label)
