@@ -88,7 +88,7 @@ final class SequentialTests: XCTestCase {
         for (a, b) in zip(one.data, h1.data) { XCTAssertEqual(a, b, accuracy: 1e-4) }
     }
 
-    /// 3x3 stride-1 convolutions run by Winograd F(2x2, 3x3) at inference
+    /// 3x3 stride-1 convolutions run by Winograd F(4x4, 3x3) at inference
     /// (odd sizes leave partial edge tiles; 'same' and 'valid' padding; with
     /// and without bias, pooling, a folded BatchNormalization); they must
     /// equal im2col layer by layer.
