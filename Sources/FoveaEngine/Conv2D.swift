@@ -1,8 +1,10 @@
-// Conv2D: 2-D convolution over NHWC batches by im2col + GEMM, a few images
-// (a cache-sized chunk) at a time: the bias is folded into the GEMM and the
-// activation, its derivative and the bias gradient run on each chunk while it
-// is in cache. A following MaxPooling2D can run fused with it, chunk by chunk
-// (forwardPooled / backwardPooled, driven by Sequential).
+// Conv2D: 2-D convolution over NHWC batches, a few images (a cache-sized
+// chunk) at a time, by im2col + GEMM or, for 3x3 stride-1 kernels, by
+// Winograd F(4x4, 3x3) (the extension at the end of this file), in training
+// and inference alike. The bias and activation, the activation's derivative
+// and the bias gradient run on each chunk while it is in cache. A following
+// MaxPooling2D can run fused with it, chunk by chunk (forwardPooled /
+// backwardPooled, driven by Sequential).
 // Kernel layout is Keras's [kh, kw, in, filters]; padding follows
 // TensorFlow ('same': out = ceil(in / stride), odd padding totals put the
 // extra row/column at the bottom/right).
@@ -453,6 +455,8 @@ public final class Conv2D: ActivatedLayer {
                 }
             }
         }
+        // Winograd's dV overwrote the tiles a later backward would reuse.
+        if winograd && computesInputGradient { colsHoldWholeBatch = false }
         return gradInput
     }
 
@@ -664,6 +668,24 @@ extension Conv2D {
         }
     }
 
+    /// The geometry and the Winograd buffers (V, M, U, dU) as pointers, for
+    /// the duration of `body`.
+    private func withWinogradBuffers<R>(_ body: (UnsafePointer<fovea_wino_geometry>, UnsafeMutablePointer<Float>,
+                                                 UnsafeMutablePointer<Float>, UnsafePointer<Float>,
+                                                 UnsafeMutablePointer<Float>?) -> R) -> R {
+        withUnsafePointer(to: winogradGeometry) { geo in
+            winogradTiles.withUnsafeMutableBufferPointer { v in
+                winogradProducts.withUnsafeMutableBufferPointer { m in
+                    winogradKernel.withUnsafeBufferPointer { u in
+                        winogradKernelGradient.withUnsafeMutableBufferPointer { du in
+                            body(geo, v.baseAddress!, m.baseAddress!, u.baseAddress!, du.baseAddress)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// Convolution of images start..<start+b by the transformed kernel, plus
     /// bias and (unless nil: the caller applies it later) activation, into `y`.
     fileprivate func winogradChunk(_ x: UnsafePointer<Float>, start: Int, images b: Int,
@@ -674,22 +696,14 @@ extension Conv2D {
         reserveWinogradBuffers()
         transformInput(x + start * geometry.inH * geometry.inW * c, images: b)
         let relu: Int32 = act == .relu ? 1 : 0
-        withUnsafePointer(to: winogradGeometry) { geo in
-        winogradTiles.withUnsafeBufferPointer { vb in
-            winogradProducts.withUnsafeMutableBufferPointer { mb in
-                winogradKernel.withUnsafeBufferPointer { ub in
-                    let v = vb.baseAddress!, m = mb.baseAddress!, u = ub.baseAddress!
-                    forEachTransformIndex { xi in
-                        sgemm(m: tiles, n: f, k: c, a: v + xi * tiles * c, lda: c, b: u + xi * c * f, ldb: f,
-                              c: m + xi * tiles * f, ldc: f)
-                    }
-                    parallelFor(tiles, costPerItem: 36 * f) { range in
-                        fovea_wino4_transform_output(geo, m, range.lowerBound, range.upperBound, tiles,
-                                                     bias, relu, y)
-                    }
-                }
+        withWinogradBuffers { geo, v, m, u, _ in
+            forEachTransformIndex { xi in
+                sgemm(m: tiles, n: f, k: c, a: v + xi * tiles * c, lda: c, b: u + xi * c * f, ldb: f,
+                      c: m + xi * tiles * f, ldc: f)
             }
-        }
+            parallelFor(tiles, costPerItem: 36 * f) { range in
+                fovea_wino4_transform_output(geo, m, range.lowerBound, range.upperBound, tiles, bias, relu, y)
+            }
         }
         if let act, act != .relu, act != .linear {
             act.applyInPlace(y, rows: b * geometry.outH * geometry.outW, width: f, bias: nil)
@@ -706,32 +720,24 @@ extension Conv2D {
         let tiles = b * tileRows * tileColumns
         reserveWinogradBuffers()
         if !reuseTiles { transformInput(x, images: b) }
-        withUnsafePointer(to: winogradGeometry) { geo in
-        winogradTiles.withUnsafeMutableBufferPointer { vb in
-            winogradProducts.withUnsafeMutableBufferPointer { mb in
-                winogradKernel.withUnsafeBufferPointer { ub in
-                    winogradKernelGradient.withUnsafeMutableBufferPointer { dub in
-                        let v = vb.baseAddress!, dm = mb.baseAddress!, u = ub.baseAddress!, du = dub.baseAddress!
-                        parallelFor(tiles, costPerItem: 36 * f) { range in
-                            fovea_wino4_output_adjoint(geo, dy, range.lowerBound, range.upperBound, tiles, dm)
-                        }
-                        forEachTransformIndex { xi in
-                            sgemm(transA: true, m: c, n: f, k: tiles, a: v + xi * tiles * c, lda: c,
-                                  b: dm + xi * tiles * f, ldb: f, beta: 1, c: du + xi * c * f, ldc: f)
-                        }
-                        guard let dx else { return }
-                        // dV overwrites V, which the kernel gradient no longer needs.
-                        forEachTransformIndex { xi in
-                            sgemm(transB: true, m: tiles, n: c, k: f, a: dm + xi * tiles * f, lda: f,
-                                  b: u + xi * c * f, ldb: f, c: v + xi * tiles * c, ldc: c)
-                        }
-                        parallelFor(b, costPerItem: tileRows * tileColumns * 36 * c) { range in
-                            fovea_wino4_input_adjoint(geo, v, range.lowerBound, range.upperBound, tiles, dx)
-                        }
-                    }
-                }
+        withWinogradBuffers { geo, v, dm, u, du in
+            guard let du else { preconditionFailure("\(name): Winograd kernel gradient not allocated") }
+            parallelFor(tiles, costPerItem: 36 * f) { range in
+                fovea_wino4_output_adjoint(geo, dy, range.lowerBound, range.upperBound, tiles, dm)
             }
-        }
+            forEachTransformIndex { xi in
+                sgemm(transA: true, m: c, n: f, k: tiles, a: v + xi * tiles * c, lda: c,
+                      b: dm + xi * tiles * f, ldb: f, beta: 1, c: du + xi * c * f, ldc: f)
+            }
+            guard let dx else { return }
+            // dV overwrites V, which the kernel gradient no longer needs.
+            forEachTransformIndex { xi in
+                sgemm(transB: true, m: tiles, n: c, k: f, a: dm + xi * tiles * f, lda: f,
+                      b: u + xi * c * f, ldb: f, c: v + xi * tiles * c, ldc: c)
+            }
+            parallelFor(b, costPerItem: tileRows * tileColumns * 36 * c) { range in
+                fovea_wino4_input_adjoint(geo, v, range.lowerBound, range.upperBound, tiles, dx)
+            }
         }
     }
 }
