@@ -10,7 +10,6 @@
 // extra row/column at the bottom/right).
 
 import CFoveaKernels
-import COpenBLAS
 import Foundation
 
 public final class Conv2D: ActivatedLayer {
@@ -51,6 +50,9 @@ public final class Conv2D: ActivatedLayer {
     private var colsHoldWholeBatch = false
     /// The last training forward ran Winograd; backward follows it.
     private var forwardUsedWinograd = false
+    /// winogradTiles holds the last forward's V for its whole batch, each
+    /// chunk's at its own offset, for backward to reuse.
+    private var tilesKept = false
     /// Set by tests to compare the algorithms on the same layer.
     var forcedAlgorithm: Algorithm?
 
@@ -63,6 +65,9 @@ public final class Conv2D: ActivatedLayer {
     /// buffers, and the fewest GEMM rows (tiles) a chunk may have.
     static let winogradBudget = 1 << 19
     static let winogradMinimumRows = 256
+    /// Cap (in floats, 128 MB) on the Winograd tiles a training forward
+    /// keeps for backward.
+    static let keptTilesBudget = 1 << 25
 
     struct Geometry {
         var inH = 0, inW = 0, inC = 0, outH = 0, outW = 0, padTop = 0, padLeft = 0
@@ -130,7 +135,7 @@ public final class Conv2D: ActivatedLayer {
         let winograd = runsWinograd(batch: n)
         let chunk = winograd ? winogradChunkSize(batch: n) : chunkSize(batch: n)
         withWeights { w, b in
-            if winograd { transformKernel(w) }
+            if winograd { prepareWinograd(kernel: w, batch: n, training: training) }
             input.data.withUnsafeBufferPointer { x in
                 out.data.withUnsafeMutableBufferPointer { y in
                     for start in stride(from: 0, to: n, by: chunk) {
@@ -180,7 +185,7 @@ public final class Conv2D: ActivatedLayer {
         let chunk = winograd ? winogradChunkSize(batch: n) : chunkSize(batch: n)
         let full = Tensor(uninitializedShape: [n, g.outH, g.outW, filters])
         withWeights { w, bb in
-            if winograd { transformKernel(w) }
+            if winograd { prepareWinograd(kernel: w, batch: n, training: true) }
             input.data.withUnsafeBufferPointer { x in
                 pooled.data.withUnsafeMutableBufferPointer { yb in
                     full.data.withUnsafeMutableBufferPointer { fb in
@@ -243,7 +248,7 @@ public final class Conv2D: ActivatedLayer {
         let p = g.outH * g.outW
         let winograd = runsWinograd(batch: n)
         let chunk = winograd ? winogradChunkSize(batch: n) : chunkSize(batch: n)
-        if winograd { transformKernel(weights) }
+        if winograd { prepareWinograd(kernel: weights, batch: n, training: false) }
         colsHoldWholeBatch = false
         // One chunk: the convolution, bias and (unless nil) activation into y.
         func convolve(_ x: UnsafePointer<Float>, _ start: Int, _ b: Int, _ y: UnsafeMutablePointer<Float>,
@@ -418,7 +423,7 @@ public final class Conv2D: ActivatedLayer {
                                         }
                                         if winograd {
                                             winogradBackwardChunk(x.baseAddress! + start * imageSize, images: b,
-                                                                  gradient: gChunk, reuseTiles: colsHoldWholeBatch,
+                                                                  start: start, gradient: gChunk,
                                                                   dx: computesInputGradient
                                                                       ? dx.baseAddress! + start * imageSize : nil)
                                             continue
@@ -456,7 +461,7 @@ public final class Conv2D: ActivatedLayer {
             }
         }
         // Winograd's dV overwrote the tiles a later backward would reuse.
-        if winograd && computesInputGradient { colsHoldWholeBatch = false }
+        if winograd && computesInputGradient { tilesKept = false }
         return gradInput
     }
 
@@ -593,20 +598,32 @@ extension Conv2D {
         return max(1, min(n, max(cached, floor)))
     }
 
-    /// Sizes the tile and product buffers for the largest chunk any batch can use.
-    fileprivate func reserveWinogradBuffers() {
-        let tiles = winogradChunkSize(batch: Int.max) * tileRows * tileColumns
-        if winogradTiles.count < 36 * tiles * geometry.inC {
-            winogradTiles = [Float](repeating: 0, count: 36 * tiles * geometry.inC)
+    /// Transforms the kernel and sizes the tile and product buffers for the
+    /// largest chunk any batch can use; in training, the tiles of the whole
+    /// batch when they fit in `keptTilesBudget` floats. Backward then reads
+    /// them instead of transforming the input again: measured on this 2-core
+    /// EPYC, geron-deep's training step spent 4–5% of its CPU time on that
+    /// second transform.
+    fileprivate func prepareWinograd(kernel w: UnsafePointer<Float>, batch n: Int, training: Bool) {
+        transformKernel(w)
+        let perImage = 36 * tileRows * tileColumns * geometry.inC
+        tilesKept = training && n * perImage <= Self.keptTilesBudget
+        let chunkTiles = winogradChunkSize(batch: Int.max) * tileRows * tileColumns
+        let tileCount = max(36 * chunkTiles * geometry.inC, tilesKept ? n * perImage : 0)
+        if winogradTiles.count < tileCount { winogradTiles = [Float](repeating: 0, count: tileCount) }
+        if winogradProducts.count < 36 * chunkTiles * filters {
+            winogradProducts = [Float](repeating: 0, count: 36 * chunkTiles * filters)
         }
-        if winogradProducts.count < 36 * tiles * filters {
-            winogradProducts = [Float](repeating: 0, count: 36 * tiles * filters)
-        }
+    }
+
+    /// Where the tiles of the chunk starting at image `start` live in winogradTiles.
+    fileprivate func tileOffset(start: Int) -> Int {
+        tilesKept ? start * 36 * tileRows * tileColumns * geometry.inC : 0
     }
 
     /// U[ξ] = (G g Gᵀ)[ξ] for every input channel and filter, from a kernel
     /// in Keras layout [3][3][in][filters].
-    fileprivate func transformKernel(_ w: UnsafePointer<Float>) {
+    private func transformKernel(_ w: UnsafePointer<Float>) {
         let plane = geometry.inC * filters
         if winogradKernel.count != 36 * plane { winogradKernel = [Float](repeating: 0, count: 36 * plane) }
         winogradKernel.withUnsafeMutableBufferPointer { u in
@@ -636,41 +653,34 @@ extension Conv2D {
     }
 
     /// body(ξ) for the 36 GEMMs of a chunk, split between the engine's
-    /// threads with OpenBLAS single-threaded inside each: GEMMs this small
-    /// (a few hundred rows) lose more to OpenBLAS's thread hand-offs than
-    /// they gain. Measured on this 2-core EPYC, batch 128, forward +
-    /// backward: 14x14 128 -> 128 channels 63-67 ms split vs 76-97 ms with
-    /// two OpenBLAS threads per GEMM; 7x7 256 -> 256 about even. The OpenBLAS
-    /// thread count is process-wide, so BLAS calls made concurrently from
-    /// other threads run single-threaded meanwhile.
+    /// threads, each GEMM on one thread (`threaded: false`): GEMMs this small
+    /// (a few hundred rows) lose more to splitting each of them than they
+    /// gain. Measured on this 2-core EPYC, batch 128, forward + backward:
+    /// 14x14 128 -> 128 channels 63-67 ms split by ξ vs 76-97 ms with each
+    /// GEMM on two OpenBLAS threads; 7x7 256 -> 256 about even.
     fileprivate func forEachTransformIndex(_ body: (Int) -> Void) {
-        let threads = Engine.threads
-        guard threads > 1 else {
-            for xi in 0..<36 { body(xi) }
-            return
-        }
-        openblas_set_num_threads(1)
         parallelFor(36, minimumWork: 0) { range in
             for xi in range { body(xi) }
         }
-        openblas_set_num_threads(Int32(threads))
     }
 
-    /// V = Bᵀ d B for every tile of `images` images at x, into winogradTiles.
-    fileprivate func transformInput(_ x: UnsafePointer<Float>, images b: Int) {
+    /// V = Bᵀ d B for every tile of `images` images at x, into winogradTiles
+    /// from `offset` on.
+    fileprivate func transformInput(_ x: UnsafePointer<Float>, images b: Int, offset: Int) {
         let tiles = b * tileRows * tileColumns
         withUnsafePointer(to: winogradGeometry) { geo in
             winogradTiles.withUnsafeMutableBufferPointer { v in
                 parallelFor(tiles, costPerItem: 36 * geometry.inC) { range in
-                    fovea_wino4_transform_input(geo, x, range.lowerBound, range.upperBound, tiles, v.baseAddress!)
+                    fovea_wino4_transform_input(geo, x, range.lowerBound, range.upperBound, tiles,
+                                                v.baseAddress! + offset)
                 }
             }
         }
     }
 
-    /// The geometry and the Winograd buffers (V, M, U, dU) as pointers, for
-    /// the duration of `body`.
-    private func withWinogradBuffers<R>(_ body: (UnsafePointer<fovea_wino_geometry>, UnsafeMutablePointer<Float>,
+    /// The geometry and the Winograd buffers (V from `tileOffset`, M, U, dU)
+    /// as pointers, for the duration of `body`.
+    private func withWinogradBuffers<R>(tileOffset: Int, _ body: (UnsafePointer<fovea_wino_geometry>, UnsafeMutablePointer<Float>,
                                                  UnsafeMutablePointer<Float>, UnsafePointer<Float>,
                                                  UnsafeMutablePointer<Float>?) -> R) -> R {
         withUnsafePointer(to: winogradGeometry) { geo in
@@ -678,7 +688,7 @@ extension Conv2D {
                 winogradProducts.withUnsafeMutableBufferPointer { m in
                     winogradKernel.withUnsafeBufferPointer { u in
                         winogradKernelGradient.withUnsafeMutableBufferPointer { du in
-                            body(geo, v.baseAddress!, m.baseAddress!, u.baseAddress!, du.baseAddress)
+                            body(geo, v.baseAddress! + tileOffset, m.baseAddress!, u.baseAddress!, du.baseAddress)
                         }
                     }
                 }
@@ -687,19 +697,20 @@ extension Conv2D {
     }
 
     /// Convolution of images start..<start+b by the transformed kernel, plus
-    /// bias and (unless nil: the caller applies it later) activation, into `y`.
+    /// bias and (unless nil: the caller applies it later) activation, into
+    /// `y`; after prepareWinograd.
     fileprivate func winogradChunk(_ x: UnsafePointer<Float>, start: Int, images b: Int,
                                    into y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?,
                                    activation act: Activation?) {
         let c = geometry.inC, f = filters
         let tiles = b * tileRows * tileColumns
-        reserveWinogradBuffers()
-        transformInput(x + start * geometry.inH * geometry.inW * c, images: b)
+        let offset = tileOffset(start: start)
+        transformInput(x + start * geometry.inH * geometry.inW * c, images: b, offset: offset)
         let relu: Int32 = act == .relu ? 1 : 0
-        withWinogradBuffers { geo, v, m, u, _ in
+        withWinogradBuffers(tileOffset: offset) { geo, v, m, u, _ in
             forEachTransformIndex { xi in
                 sgemm(m: tiles, n: f, k: c, a: v + xi * tiles * c, lda: c, b: u + xi * c * f, ldb: f,
-                      c: m + xi * tiles * f, ldc: f)
+                      c: m + xi * tiles * f, ldc: f, threaded: false)
             }
             parallelFor(tiles, costPerItem: 36 * f) { range in
                 fovea_wino4_transform_output(geo, m, range.lowerBound, range.upperBound, tiles, bias, relu, y)
@@ -710,30 +721,30 @@ extension Conv2D {
         }
     }
 
-    /// The backward of one chunk given dLoss/dOutput `dy` (after the
-    /// activation's derivative): adds the chunk's dU[ξ] into
-    /// winogradKernelGradient and, when `dx` is given, writes dLoss/dInput
-    /// for its images. `reuseTiles`: winogradTiles still holds the chunk's V.
-    fileprivate func winogradBackwardChunk(_ x: UnsafePointer<Float>, images b: Int, gradient dy: UnsafePointer<Float>,
-                                           reuseTiles: Bool, dx: UnsafeMutablePointer<Float>?) {
+    /// The backward of the chunk of images start..<start+b (x points at
+    /// the first) given dLoss/dOutput `dy` (after the activation's
+    /// derivative): adds the chunk's dU[ξ] into winogradKernelGradient and,
+    /// when `dx` is given, writes dLoss/dInput for its images.
+    fileprivate func winogradBackwardChunk(_ x: UnsafePointer<Float>, images b: Int, start: Int,
+                                           gradient dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?) {
         let c = geometry.inC, f = filters
         let tiles = b * tileRows * tileColumns
-        reserveWinogradBuffers()
-        if !reuseTiles { transformInput(x, images: b) }
-        withWinogradBuffers { geo, v, dm, u, du in
+        let offset = tileOffset(start: start)
+        if !tilesKept { transformInput(x, images: b, offset: offset) }
+        withWinogradBuffers(tileOffset: offset) { geo, v, dm, u, du in
             guard let du else { preconditionFailure("\(name): Winograd kernel gradient not allocated") }
             parallelFor(tiles, costPerItem: 36 * f) { range in
                 fovea_wino4_output_adjoint(geo, dy, range.lowerBound, range.upperBound, tiles, dm)
             }
             forEachTransformIndex { xi in
                 sgemm(transA: true, m: c, n: f, k: tiles, a: v + xi * tiles * c, lda: c,
-                      b: dm + xi * tiles * f, ldb: f, beta: 1, c: du + xi * c * f, ldc: f)
+                      b: dm + xi * tiles * f, ldb: f, beta: 1, c: du + xi * c * f, ldc: f, threaded: false)
             }
             guard let dx else { return }
             // dV overwrites V, which the kernel gradient no longer needs.
             forEachTransformIndex { xi in
                 sgemm(transB: true, m: tiles, n: c, k: f, a: dm + xi * tiles * f, lda: f,
-                      b: u + xi * c * f, ldb: f, c: v + xi * tiles * c, ldc: c)
+                      b: u + xi * c * f, ldb: f, c: v + xi * tiles * c, ldc: c, threaded: false)
             }
             parallelFor(b, costPerItem: tileRows * tileColumns * 36 * c) { range in
                 fovea_wino4_input_adjoint(geo, v, range.lowerBound, range.upperBound, tiles, dx)

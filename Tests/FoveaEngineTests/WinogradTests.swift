@@ -14,11 +14,12 @@ final class WinogradTests: XCTestCase {
         var biasGradient: [Double]
     }
 
-    /// Forward (training) and backward through `conv` with the given algorithm.
-    private func run(_ conv: Conv2D, _ algorithm: Conv2D.Algorithm, x: Tensor, gradient: Tensor) -> Run {
+    /// Forward and backward through `conv` with the given algorithm.
+    private func run(_ conv: Conv2D, _ algorithm: Conv2D.Algorithm, x: Tensor, gradient: Tensor,
+                     training: Bool = true) -> Run {
         conv.forcedAlgorithm = algorithm
         for p in conv.parameters { p.grad.fill(0) }
-        let y = conv.forward(x, training: true)
+        let y = conv.forward(x, training: training)
         let dx = conv.backward(gradient.copy())
         return Run(output: y.data.map(Double.init), inputGradient: dx.data.map(Double.init),
                    kernelGradient: conv.kernel.grad.data.map(Double.init),
@@ -61,8 +62,9 @@ final class WinogradTests: XCTestCase {
     }
 
     func testMultiChunkBatchMatchesIm2col() throws {
-        // More images than one Winograd chunk holds: the tiles are recomputed
-        // in backward and dU accumulates over the chunks.
+        // More images than one Winograd chunk holds: dU accumulates over the
+        // chunks, whose tiles a training forward keeps for backward and an
+        // inference forward does not (backward transforms the input again).
         let conv = Conv2D(filters: 128, kernelSize: 3, padding: .same, activation: .relu, name: "c")
         let shape = try conv.build(inputShape: [16, 16, 64])
         conv.forcedAlgorithm = .winograd
@@ -71,7 +73,9 @@ final class WinogradTests: XCTestCase {
         let x = randomTensor([n, 16, 16, 64], seed: 5)
         let gy = randomTensor([n] + shape, seed: 6)
         XCTAssertLessThan(chunk, n)
-        assertAgree(run(conv, .winograd, x: x, gradient: gy), run(conv, .im2col, x: x, gradient: gy), "multi-chunk")
+        let reference = run(conv, .im2col, x: x, gradient: gy)
+        assertAgree(run(conv, .winograd, x: x, gradient: gy), reference, "multi-chunk, kept tiles")
+        assertAgree(run(conv, .winograd, x: x, gradient: gy, training: false), reference, "multi-chunk, recomputed tiles")
     }
 
     func testFusedMaxPoolingMatchesIm2col() throws {
