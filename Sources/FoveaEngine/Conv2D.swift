@@ -10,6 +10,7 @@
 // extra row/column at the bottom/right).
 
 import CFoveaKernels
+import COpenBLAS
 import Foundation
 
 public final class Conv2D: ActivatedLayer {
@@ -590,7 +591,9 @@ extension Conv2D {
 
     /// Images per chunk: the 36 transformed-tile and product matrices stay
     /// within a cache-sized budget, unless that leaves the GEMMs fewer than
-    /// `winogradMinimumRows` rows, which starves OpenBLAS's threads.
+    /// `winogradMinimumRows` rows, where packing the kernel matrices starts
+    /// to dominate. Measured on this 2-core EPYC (geron-deep's layers, batch
+    /// 128 and 1024): floors of 128 to 1024 rows were within 5% of each other.
     func winogradChunkSize(batch n: Int) -> Int {
         let tilesPerImage = tileRows * tileColumns
         let cached = Self.winogradBudget / max(1, 36 * tilesPerImage * max(geometry.inC, filters))
@@ -653,15 +656,24 @@ extension Conv2D {
     }
 
     /// body(ξ) for the 36 GEMMs of a chunk, split between the engine's
-    /// threads, each GEMM on one thread (`threaded: false`): GEMMs this small
-    /// (a few hundred rows) lose more to splitting each of them than they
-    /// gain. Measured on this 2-core EPYC, batch 128, forward + backward:
-    /// 14x14 128 -> 128 channels 63-67 ms split by ξ vs 76-97 ms with each
-    /// GEMM on two OpenBLAS threads; 7x7 256 -> 256 about even.
+    /// threads with OpenBLAS single-threaded inside each: GEMMs this small
+    /// (a few hundred rows) lose more to OpenBLAS's thread hand-offs than
+    /// they gain. Measured on this 2-core EPYC, batch 128, forward +
+    /// backward: 14x14 128 -> 128 channels 63-67 ms split by ξ vs 76-97 ms
+    /// with two OpenBLAS threads per GEMM; 7x7 256 -> 256 about even. The
+    /// OpenBLAS thread count is process-wide, so BLAS calls made concurrently
+    /// from other threads run single-threaded meanwhile.
     fileprivate func forEachTransformIndex(_ body: (Int) -> Void) {
+        let threads = Engine.threads
+        guard threads > 1 else {
+            for xi in 0..<36 { body(xi) }
+            return
+        }
+        openblas_set_num_threads(1)
         parallelFor(36, minimumWork: 0) { range in
             for xi in range { body(xi) }
         }
+        openblas_set_num_threads(Int32(threads))
     }
 
     /// V = Bᵀ d B for every tile of `images` images at x, into winogradTiles
@@ -710,7 +722,7 @@ extension Conv2D {
         withWinogradBuffers(tileOffset: offset) { geo, v, m, u, _ in
             forEachTransformIndex { xi in
                 sgemm(m: tiles, n: f, k: c, a: v + xi * tiles * c, lda: c, b: u + xi * c * f, ldb: f,
-                      c: m + xi * tiles * f, ldc: f, threaded: false)
+                      c: m + xi * tiles * f, ldc: f)
             }
             parallelFor(tiles, costPerItem: 36 * f) { range in
                 fovea_wino4_transform_output(geo, m, range.lowerBound, range.upperBound, tiles, bias, relu, y)
@@ -738,13 +750,13 @@ extension Conv2D {
             }
             forEachTransformIndex { xi in
                 sgemm(transA: true, m: c, n: f, k: tiles, a: v + xi * tiles * c, lda: c,
-                      b: dm + xi * tiles * f, ldb: f, beta: 1, c: du + xi * c * f, ldc: f, threaded: false)
+                      b: dm + xi * tiles * f, ldb: f, beta: 1, c: du + xi * c * f, ldc: f)
             }
             guard let dx else { return }
             // dV overwrites V, which the kernel gradient no longer needs.
             forEachTransformIndex { xi in
                 sgemm(transB: true, m: tiles, n: c, k: f, a: dm + xi * tiles * f, lda: f,
-                      b: u + xi * c * f, ldb: f, c: v + xi * tiles * c, ldc: c, threaded: false)
+                      b: u + xi * c * f, ldb: f, c: v + xi * tiles * c, ldc: c)
             }
             parallelFor(b, costPerItem: tileRows * tileColumns * 36 * c) { range in
                 fovea_wino4_input_adjoint(geo, v, range.lowerBound, range.upperBound, tiles, dx)

@@ -1,5 +1,5 @@
-// Thread control: one setting for the engine's parallel loops (im2col,
-// pooling, element-wise work over the batch) and the GEMMs `sgemm` splits.
+// Thread control: one setting shared by OpenBLAS and the engine's own
+// parallel loops (im2col, pooling, element-wise work over the batch).
 
 import COpenBLAS
 import Foundation
@@ -9,16 +9,10 @@ public enum Engine {
     private final class Settings: @unchecked Sendable {
         let lock = NSLock()
         var threads = ProcessInfo.processInfo.activeProcessorCount
-        // OpenBLAS itself stays single-threaded; `sgemm` splits large
-        // products over the engine's threads. An OpenBLAS worker spins on
-        // sched_yield for about 0.1 s after each threaded call, and with the
-        // engine's own threads busy meanwhile it took 16% of geron-deep's
-        // training CPU time on this 2-core EPYC (perf).
-        init() { openblas_set_num_threads(1) }
     }
     private static let settings = Settings()
 
-    /// Number of threads used by GEMMs and by the engine's parallel loops.
+    /// Number of threads used by BLAS and by the engine's parallel loops.
     public static var threads: Int {
         settings.lock.lock(); defer { settings.lock.unlock() }
         return settings.threads
@@ -30,6 +24,7 @@ public enum Engine {
         settings.lock.lock()
         settings.threads = n
         settings.lock.unlock()
+        openblas_set_num_threads(Int32(n))
     }
 }
 
