@@ -1,4 +1,6 @@
-// Reports the instruction set the multi-versioned kernels run with.
+// Reports the instruction set the multi-versioned kernels run with, and
+// keeps the per-thread flag FoveaEngine's parallelFor uses to run nested
+// loops inline.
 #include "fovea_kernels.h"
 
 const char *fovea_kernels_isa(void) {
@@ -9,3 +11,8 @@ const char *fovea_kernels_isa(void) {
 #endif
     return "generic";
 }
+
+static _Thread_local int parallel_depth;
+
+int fovea_parallel_depth(void) { return parallel_depth; }
+void fovea_set_parallel_depth(int depth) { parallel_depth = depth; }

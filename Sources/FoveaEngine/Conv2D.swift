@@ -1,8 +1,12 @@
-// Conv2D: 2-D convolution over NHWC batches by im2col + GEMM, a few images
-// (a cache-sized chunk) at a time: the bias is folded into the GEMM and the
-// activation, its derivative and the bias gradient run on each chunk while it
-// is in cache. A following MaxPooling2D can run fused with it, chunk by chunk
-// (forwardPooled / backwardPooled, driven by Sequential).
+// Conv2D: 2-D convolution over NHWC batches, a few images (a cache-sized
+// chunk) at a time, in training and inference alike, by one of three
+// algorithms: Winograd F(4x4, 3x3) for 3x3 stride-1 kernels over 3+ input
+// channels (the extension at the end of this file), CFoveaKernels' direct
+// loops for other stride-1 kernels (Conv2DDirect.swift; single images too
+// small for Winograd's GEMMs also take them), else im2col + GEMM. The bias and activation, the activation's derivative
+// and the bias gradient run on each chunk while it is in cache. A following
+// MaxPooling2D can run fused with it, chunk by chunk (forwardPooled /
+// backwardPooled, driven by Sequential).
 // Kernel layout is Keras's [kh, kw, in, filters]; padding follows
 // TensorFlow ('same': out = ceil(in / stride), odd padding totals put the
 // extra row/column at the bottom/right).
@@ -24,9 +28,6 @@ public final class Conv2D: ActivatedLayer {
     /// The first layer of a model need not produce dLoss/dInput; skipping it
     /// saves a GEMM and a col2im per batch.
     var computesInputGradient = true
-    /// Off forces im2col + GEMM where the direct kernel would run (tests
-    /// compare the two).
-    var allowsDirect = true
 
     public private(set) var kernel = Parameter(name: "kernel", value: Tensor(shape: [0]))
     public private(set) var bias: Parameter?
@@ -43,17 +44,35 @@ public final class Conv2D: ActivatedLayer {
     /// The kernel rotated 180° with in/out channels swapped, [kh][kw][filters][in],
     /// for the direct path's input gradient.
     var flippedKernel: [Float] = []
-    /// Winograd buffers (inference): transformed kernel, tiles, products.
+    /// Winograd buffers: transformed kernel U, tiles V (dV in backward),
+    /// products M (dM in backward), and the kernel gradient dU.
     private var winogradKernel: [Float] = []
     private var winogradTiles: [Float] = []
     private var winogradProducts: [Float] = []
+    private var winogradKernelGradient: [Float] = []
+    /// The last forward ran all its images in one chunk, whose im2col rows
+    /// (or Winograd tiles) backward can reuse.
     private var colsHoldWholeBatch = false
+    /// The last training forward ran Winograd; backward follows it.
+    var forwardUsedWinograd = false
+    /// winogradTiles holds the last forward's V for its whole batch, each
+    /// chunk's at its own offset, for backward to reuse.
+    private var tilesKept = false
+    /// Set by tests to compare the algorithms on the same layer.
+    var forcedAlgorithm: Algorithm?
 
     /// Per-chunk caps (in floats) on the im2col rows and on the outputs, so
     /// a chunk's working set stays in cache; measured on this machine's
     /// 2-core EPYC, 2 MB im2col chunks were 1.2–2.2× faster than 32 MB ones.
     static let colsBudget = 1 << 19
     static let outputBudget = 1 << 18
+    /// Per-chunk cap (in floats) on each of the Winograd tile and product
+    /// buffers, and the fewest GEMM rows (tiles) a chunk may have.
+    static let winogradBudget = 1 << 19
+    static let winogradMinimumRows = 256
+    /// Cap (in floats, 128 MB) on the Winograd tiles a training forward
+    /// keeps for backward.
+    static let keptTilesBudget = 1 << 25
 
     struct Geometry {
         var inH = 0, inW = 0, inC = 0, outH = 0, outW = 0, padTop = 0, padLeft = 0
@@ -119,19 +138,22 @@ public final class Conv2D: ActivatedLayer {
         let n = input.batchCount
         let p = g.outH * g.outW
         let out = Tensor(uninitializedShape: [n, g.outH, g.outW, filters])
-        let chunk = chunkSize(batch: n)
+        let winograd = runsWinograd(batch: n)
+        let chunk = winograd ? winogradChunkSize(batch: n) : chunkSize(batch: n)
         withWeights { w, b in
+            if winograd { prepareWinograd(kernel: w, batch: n, training: training) }
             input.data.withUnsafeBufferPointer { x in
                 out.data.withUnsafeMutableBufferPointer { y in
                     for start in stride(from: 0, to: n, by: chunk) {
-                        forwardChunk(x.baseAddress!, start: start, images: min(chunk, n - start),
-                                     into: y.baseAddress! + start * p * filters, weights: w, bias: b,
-                                     activation: activation)
+                        convolveChunk(x.baseAddress!, start: start, images: min(chunk, n - start),
+                                      into: y.baseAddress! + start * p * filters, weights: w, bias: b,
+                                      activation: activation, winograd: winograd)
                     }
                 }
             }
         }
         colsHoldWholeBatch = chunk >= n
+        forwardUsedWinograd = winograd
         self.input = input
         self.output = out
         return out
@@ -152,7 +174,8 @@ public final class Conv2D: ActivatedLayer {
     /// full convolution output is never materialised; in training it is kept
     /// (both layers' backward need it) but not read back from memory.
     func forwardPooled(_ input: Tensor, pool: MaxPooling2D, poolOutputShape: [Int], training: Bool) -> Tensor {
-        if usesDirect {
+        if usesDirect && !runsWinograd(batch: input.batchCount) {
+            forwardUsedWinograd = false
             return directPooledForward(input, pool: pool, poolOutputShape: poolOutputShape, training: training)
         }
         guard training else {
@@ -168,17 +191,19 @@ public final class Conv2D: ActivatedLayer {
         let p = g.outH * g.outW
         let pooledPerImage = poolOutputShape.reduce(1, *)
         let pooled = Tensor(uninitializedShape: [n] + poolOutputShape)
-        let chunk = chunkSize(batch: n)
+        let winograd = runsWinograd(batch: n)
+        let chunk = winograd ? winogradChunkSize(batch: n) : chunkSize(batch: n)
         let full = Tensor(uninitializedShape: [n, g.outH, g.outW, filters])
         withWeights { w, bb in
+            if winograd { prepareWinograd(kernel: w, batch: n, training: true) }
             input.data.withUnsafeBufferPointer { x in
                 pooled.data.withUnsafeMutableBufferPointer { yb in
                     full.data.withUnsafeMutableBufferPointer { fb in
                         for start in stride(from: 0, to: n, by: chunk) {
                             let b = min(chunk, n - start)
                             let convOut = fb.baseAddress! + start * p * filters
-                            forwardChunk(x.baseAddress!, start: start, images: b, into: convOut,
-                                         weights: w, bias: bb, activation: activation)
+                            convolveChunk(x.baseAddress!, start: start, images: b, into: convOut,
+                                          weights: w, bias: bb, activation: activation, winograd: winograd)
                             pool.poolImages(convOut, images: b, into: yb.baseAddress! + start * pooledPerImage)
                         }
                     }
@@ -186,6 +211,7 @@ public final class Conv2D: ActivatedLayer {
             }
         }
         colsHoldWholeBatch = chunk >= n
+        forwardUsedWinograd = winograd
         self.input = input
         self.output = full
         pool.saveForBackward(input: full, output: pooled)
@@ -230,22 +256,15 @@ public final class Conv2D: ActivatedLayer {
         let g = geometry
         let n = input.batchCount
         let p = g.outH * g.outW
-        // A batch too small to give the Winograd GEMMs 128 rows (single-image
-        // latency) runs faster as one im2col GEMM. The direct path, where it
-        // applies, measured faster than this F(2x2,3x3) Winograd (fovea-emnist
-        // batch inference 4,270 vs 3,326 img/s, geron-deep equal).
-        let winograd = !usesDirect && usesWinograd && n * tileRows * tileColumns >= 128
+        let winograd = runsWinograd(batch: n)
         let chunk = winograd ? winogradChunkSize(batch: n) : chunkSize(batch: n)
-        if winograd { transformKernel(weights) }
+        if winograd { prepareWinograd(kernel: weights, batch: n, training: false) }
         colsHoldWholeBatch = false
         // One chunk: the convolution, bias and (unless nil) activation into y.
         func convolve(_ x: UnsafePointer<Float>, _ start: Int, _ b: Int, _ y: UnsafeMutablePointer<Float>,
                       _ act: Activation?) {
-            if winograd {
-                winogradChunk(x, start: start, images: b, into: y, bias: bias, activation: act)
-            } else {
-                forwardChunk(x, start: start, images: b, into: y, weights: weights, bias: bias, activation: act)
-            }
+            convolveChunk(x, start: start, images: b, into: y, weights: weights, bias: bias, activation: act,
+                          winograd: winograd)
         }
         guard let pool else {
             let out = Tensor(uninitializedShape: [n, g.outH, g.outW, filters])
@@ -283,6 +302,25 @@ public final class Conv2D: ActivatedLayer {
             }
         }
         return pooled
+    }
+
+    /// Whether a batch of n images runs Winograd: a batch too small to give
+    /// its GEMMs 128 rows (single-image latency) runs faster as one im2col GEMM.
+    private func runsWinograd(batch n: Int) -> Bool {
+        usesWinograd && (forcedAlgorithm == .winograd || n * tileRows * tileColumns >= 128)
+    }
+
+    /// Convolution, bias and (unless nil: the caller applies it later)
+    /// activation of images start..<start+images into `y`, by Winograd (with
+    /// the kernel already transformed) or im2col.
+    private func convolveChunk(_ x: UnsafePointer<Float>, start: Int, images b: Int, into y: UnsafeMutablePointer<Float>,
+                               weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?, activation act: Activation?,
+                               winograd: Bool) {
+        if winograd {
+            winogradChunk(x, start: start, images: b, into: y, bias: bias, activation: act)
+        } else {
+            forwardChunk(x, start: start, images: b, into: y, weights: weights, bias: bias, activation: act)
+        }
     }
 
     /// Convolution, bias and (unless nil: the caller applies it later)
@@ -336,10 +374,10 @@ public final class Conv2D: ActivatedLayer {
     /// layer, chunk by chunk: the pooling's input gradient for a chunk is
     /// consumed from cache and never written out for the whole batch.
     func backwardPooled(_ gradOutput: Tensor, pool: MaxPooling2D) -> Tensor {
-        if usesDirect && !computesInputGradient {
+        if usesDirect && !computesInputGradient && !forwardUsedWinograd {
             return directPooledBackward(gradOutput, pool: pool)
         }
-        let chunk = chunkSize(batch: gradOutput.batchCount)
+        let chunk = backwardChunkSize(batch: gradOutput.batchCount)
         let outPerImage = geometry.outH * geometry.outW * filters
         let pooledPerImage = gradOutput.count / max(1, gradOutput.batchCount)
         if pooledScratch.count < chunk * outPerImage {
@@ -356,6 +394,11 @@ public final class Conv2D: ActivatedLayer {
         }
     }
 
+    /// Backward runs in the chunks its forward used.
+    private func backwardChunkSize(batch n: Int) -> Int {
+        forwardUsedWinograd ? winogradChunkSize(batch: n) : chunkSize(batch: n)
+    }
+
     /// The backward pass over the batch in chunks; `gradientChunk(start,
     /// images)` supplies dLoss/dOutput for those images as writable memory.
     private func backwardChunks(_ gradientChunk: (Int, Int) -> UnsafeMutablePointer<Float>) -> Tensor {
@@ -365,12 +408,23 @@ public final class Conv2D: ActivatedLayer {
         let k = kernelSize.height * kernelSize.width * g.inC
         let p = g.outH * g.outW
         let imageSize = g.inH * g.inW * g.inC
-        let chunk = chunkSize(batch: n)
-        let direct = usesDirect
-        let gradInput = computesInputGradient ? Tensor(shape: input.shape) : Tensor(shape: [0])
+        let winograd = forwardUsedWinograd
+        let direct = !winograd && usesDirect
+        let chunk = backwardChunkSize(batch: n)
+        // Winograd's input adjoint overwrites every input value; col2im adds.
+        let gradInput = !computesInputGradient ? Tensor(shape: [0])
+            : winograd ? Tensor(uninitializedShape: input.shape) : Tensor(shape: input.shape)
         if direct && computesInputGradient && !isPointwise { prepareFlippedKernel() }
-        if computesInputGradient && !isPointwise && !direct && dcols.count < chunk * p * k {
+        if computesInputGradient && !winograd && !direct && !isPointwise && dcols.count < chunk * p * k {
             dcols = [Float](repeating: 0, count: chunk * p * k)
+        }
+        if winograd {
+            let count = 36 * g.inC * filters
+            if winogradKernelGradient.count != count {
+                winogradKernelGradient = [Float](repeating: 0, count: count)
+            } else {
+                winogradKernelGradient.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+            }
         }
         let biasGrad = bias?.grad
         input.data.withUnsafeBufferPointer { x in
@@ -386,6 +440,16 @@ public final class Conv2D: ActivatedLayer {
                                         let gChunk = gradientChunk(start, b)
                                         activation.backwardInPlace(output: y.baseAddress! + start * p * filters, grad: gChunk,
                                                                    rows: rows, width: filters, fusedSoftmax: fusedSoftmaxGradient)
+                                        if winograd {
+                                            biasGrad?.data.withUnsafeMutableBufferPointer { bg in
+                                                addColumnSums(gChunk, rows: rows, width: filters, into: bg.baseAddress!)
+                                            }
+                                            winogradBackwardChunk(x.baseAddress! + start * imageSize, images: b,
+                                                                  start: start, gradient: gChunk,
+                                                                  dx: computesInputGradient
+                                                                      ? dx.baseAddress! + start * imageSize : nil)
+                                            continue
+                                        }
                                         if direct {
                                             func filterGrad(_ bg: UnsafeMutablePointer<Float>?) {
                                                 directFilterGrad(x.baseAddress!, start: start, images: b, grad: gChunk,
@@ -426,6 +490,9 @@ public final class Conv2D: ActivatedLayer {
                                             col2im(dcb.baseAddress!, images: b, into: dx.baseAddress! + start * imageSize)
                                         }
                                     }
+                                    if winograd {
+                                        addKernelGradient(into: wg.baseAddress!)
+                                    }
                                 }
                             }
                         }
@@ -433,6 +500,8 @@ public final class Conv2D: ActivatedLayer {
                 }
             }
         }
+        // Winograd's dV overwrote the tiles a later backward would reuse.
+        if winograd && computesInputGradient { tilesKept = false }
         return gradInput
     }
 
@@ -524,179 +593,207 @@ public final class Conv2D: ActivatedLayer {
     }
 }
 
-// Winograd F(2x2, 3x3) for inference: each 4x4 input tile d and 3x3 kernel g
-// give a 2x2 output tile Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A, so the 16 element-wise
-// products become 16 GEMMs over (tiles × in) · (in × filters): 4 multiplies
-// per output instead of 9. Exact in exact arithmetic, it rounds differently
-// from im2col, so training keeps im2col and its gradients.
+// Winograd F(4x4, 3x3), for training and inference: each 6x6 input tile d
+// and 3x3 kernel g give a 4x4 output tile Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A, so the
+// 36 element-wise products become 36 GEMMs M[ξ] = V[ξ] · U[ξ] over
+// (tiles × in) · (in × filters): 2.25 multiplies per output instead of 9.
+// The backward is the adjoint of the same linear maps, so its gradients
+// are exact for the function the forward computes: dM = A dY Aᵀ per tile,
+// dU[ξ] = V[ξ]ᵀ dM[ξ] → dKernel = Gᵀ dU G, dV[ξ] = dM[ξ] U[ξ]ᵀ → dInput =
+// B dV Bᵀ added over the overlapping tile windows. The transforms are C
+// (CFoveaKernels/winograd.c), the GEMMs OpenBLAS.
 extension Conv2D {
-    /// 3x3 stride-1 convolutions with channel counts in whole SIMD8 lanes.
+    /// Which algorithm a convolution runs with; tests force one to compare them.
+    enum Algorithm { case im2col, winograd, direct }
+
+    /// 3x3 stride-1 convolutions with at least 3 input channels and 4
+    /// filters. Measured on this 2-core EPYC (batch 128, 28x28, forward +
+    /// backward): Winograd beat im2col from 3 -> 16 (12 vs 15 ms) and 4 -> 4
+    /// channels (9.5 vs 15.5 ms) up; 2 -> 8 was even and 1 -> 32 slower
+    /// (15.6 vs 13.7 ms), the transforms outweighing GEMMs that small.
     var usesWinograd: Bool {
-        kernelSize == (3, 3) && strides == (1, 1) && geometry.inC % 8 == 0 && filters % 8 == 0
+        guard kernelSize == (3, 3) && strides == (1, 1) else { return false }
+        if let forcedAlgorithm { return forcedAlgorithm == .winograd }
+        return geometry.inC >= 3 && filters >= 4
     }
 
-    fileprivate var tileRows: Int { (geometry.outH + 1) / 2 }
-    fileprivate var tileColumns: Int { (geometry.outW + 1) / 2 }
+    fileprivate var tileRows: Int { (geometry.outH + 3) / 4 }
+    fileprivate var tileColumns: Int { (geometry.outW + 3) / 4 }
 
-    /// Images per chunk: the 16 transformed-tile and product matrices stay
-    /// within about 512 KB each (L2-resident), unless that leaves the GEMMs
-    /// fewer than 256 rows, which starves OpenBLAS's threads. Measured on
-    /// this 2-core EPYC (batch 1024, 2 threads): fovea-emnist's 32-64
-    /// channels ran about 15% faster than with 4 MB chunks; geron-deep's
-    /// 128-256 channels about 10% faster with the row floor than without.
-    fileprivate func winogradChunkSize(batch n: Int) -> Int {
+    fileprivate var winogradGeometry: fovea_wino_geometry {
+        let g = geometry
+        return fovea_wino_geometry(in_h: Int32(g.inH), in_w: Int32(g.inW), in_c: Int32(g.inC),
+                                   out_h: Int32(g.outH), out_w: Int32(g.outW), filters: Int32(filters),
+                                   pad_top: Int32(g.padTop), pad_left: Int32(g.padLeft),
+                                   tiles_h: Int32(tileRows), tiles_w: Int32(tileColumns))
+    }
+
+    /// Images per chunk: the 36 transformed-tile and product matrices stay
+    /// within a cache-sized budget, unless that leaves the GEMMs fewer than
+    /// `winogradMinimumRows` rows, where packing the kernel matrices starts
+    /// to dominate. Measured on this 2-core EPYC (geron-deep's layers, batch
+    /// 128 and 1024): floors of 128 to 1024 rows were within 5% of each other.
+    func winogradChunkSize(batch n: Int) -> Int {
         let tilesPerImage = tileRows * tileColumns
-        let cached = (1 << 17) / max(1, 16 * tilesPerImage * max(geometry.inC, filters))
-        let floor = (256 + tilesPerImage - 1) / tilesPerImage
+        let cached = Self.winogradBudget / max(1, 36 * tilesPerImage * max(geometry.inC, filters))
+        let floor = (Self.winogradMinimumRows + tilesPerImage - 1) / tilesPerImage
         return max(1, min(n, max(cached, floor)))
     }
 
-    /// U[ξ][c][f] = (G g Gᵀ)[ξ] for every input channel c and filter f, from a
-    /// kernel in Keras layout [3][3][in][filters].
-    fileprivate func transformKernel(_ w: UnsafePointer<Float>) {
-        let c = geometry.inC, f = filters
-        let plane = c * f
-        if winogradKernel.count != 16 * plane { winogradKernel = [Float](repeating: 0, count: 16 * plane) }
-        winogradKernel.withUnsafeMutableBufferPointer { ub in
-            let u = ub.baseAddress!
-            let half = Float8(repeating: 0.5)
-            var k = [Float8](repeating: .zero, count: 9)
-            var gg = [Float8](repeating: .zero, count: 12)
-            for o in stride(from: 0, to: plane, by: 8) {
-                for t in 0..<9 { k[t] = load8(w + t * plane + o) }
-                // Rows: G g (4x3), then columns: (G g) Gᵀ (4x4).
-                for x in 0..<3 {
-                    let (a, b, cc) = (k[x], k[3 + x], k[6 + x])
-                    gg[x] = a
-                    gg[3 + x] = (a + b + cc) * half
-                    gg[6 + x] = (a - b + cc) * half
-                    gg[9 + x] = cc
+    /// Transforms the kernel and sizes the tile and product buffers for the
+    /// largest chunk any batch can use; in training, the tiles of the whole
+    /// batch when they fit in `keptTilesBudget` floats. Backward then reads
+    /// them instead of transforming the input again: measured on this 2-core
+    /// EPYC, geron-deep's training step spent 4–5% of its CPU time on that
+    /// second transform.
+    fileprivate func prepareWinograd(kernel w: UnsafePointer<Float>, batch n: Int, training: Bool) {
+        transformKernel(w)
+        let perImage = 36 * tileRows * tileColumns * geometry.inC
+        tilesKept = training && n * perImage <= Self.keptTilesBudget
+        let chunkTiles = winogradChunkSize(batch: Int.max) * tileRows * tileColumns
+        let tileCount = max(36 * chunkTiles * geometry.inC, tilesKept ? n * perImage : 0)
+        if winogradTiles.count < tileCount { winogradTiles = [Float](repeating: 0, count: tileCount) }
+        if winogradProducts.count < 36 * chunkTiles * filters {
+            winogradProducts = [Float](repeating: 0, count: 36 * chunkTiles * filters)
+        }
+    }
+
+    /// Where the tiles of the chunk starting at image `start` live in winogradTiles.
+    fileprivate func tileOffset(start: Int) -> Int {
+        tilesKept ? start * 36 * tileRows * tileColumns * geometry.inC : 0
+    }
+
+    /// U[ξ] = (G g Gᵀ)[ξ] for every input channel and filter, from a kernel
+    /// in Keras layout [3][3][in][filters].
+    private func transformKernel(_ w: UnsafePointer<Float>) {
+        let plane = geometry.inC * filters
+        if winogradKernel.count != 36 * plane { winogradKernel = [Float](repeating: 0, count: 36 * plane) }
+        winogradKernel.withUnsafeMutableBufferPointer { u in
+            forEachKernelBlock(plane) { begin, end in
+                fovea_wino4_transform_kernel(w, plane, begin, end, u.baseAddress!)
+            }
+        }
+    }
+
+    /// body(begin, end) over the kernel's (channel, filter) pairs in blocks
+    /// of 16 (a vector), split over threads.
+    fileprivate func forEachKernelBlock(_ plane: Int, _ body: (Int, Int) -> Void) {
+        let blocks = (plane + 15) / 16
+        parallelFor(blocks, costPerItem: 16 * 36) { range in
+            body(range.lowerBound * 16, min(plane, range.upperBound * 16))
+        }
+    }
+
+    /// dKernel += Gᵀ dU G from the dU accumulated over a backward's chunks.
+    fileprivate func addKernelGradient(into dw: UnsafeMutablePointer<Float>) {
+        let plane = geometry.inC * filters
+        winogradKernelGradient.withUnsafeBufferPointer { du in
+            forEachKernelBlock(plane) { begin, end in
+                fovea_wino4_kernel_gradient(du.baseAddress!, plane, begin, end, dw)
+            }
+        }
+    }
+
+    /// body(ξ) for the 36 GEMMs of a chunk, split between the engine's
+    /// threads, each GEMM one single-threaded OpenBLAS call (parallelFor runs
+    /// sgemm's own split inline here): GEMMs this small (a few hundred rows)
+    /// lose more to thread hand-offs than they gain. Measured on this 2-core
+    /// EPYC, batch 128, forward + backward: 14x14 128 -> 128 channels 63-67 ms
+    /// split by ξ vs 76-97 ms with two OpenBLAS threads per GEMM; 7x7 256 ->
+    /// 256 about even.
+    fileprivate func forEachTransformIndex(_ body: (Int) -> Void) {
+        parallelFor(36, minimumWork: 0) { range in
+            for xi in range { body(xi) }
+        }
+    }
+
+    /// V = Bᵀ d B for every tile of `images` images at x, into winogradTiles
+    /// from `offset` on.
+    fileprivate func transformInput(_ x: UnsafePointer<Float>, images b: Int, offset: Int) {
+        let tiles = b * tileRows * tileColumns
+        withUnsafePointer(to: winogradGeometry) { geo in
+            winogradTiles.withUnsafeMutableBufferPointer { v in
+                parallelFor(tiles, costPerItem: 36 * geometry.inC) { range in
+                    fovea_wino4_transform_input(geo, x, range.lowerBound, range.upperBound, tiles,
+                                                v.baseAddress! + offset)
                 }
-                for r in 0..<4 {
-                    let (a, b, cc) = (gg[3 * r], gg[3 * r + 1], gg[3 * r + 2])
-                    store8(a, u + (4 * r) * plane + o)
-                    store8((a + b + cc) * half, u + (4 * r + 1) * plane + o)
-                    store8((a - b + cc) * half, u + (4 * r + 2) * plane + o)
-                    store8(cc, u + (4 * r + 3) * plane + o)
+            }
+        }
+    }
+
+    /// The geometry and the Winograd buffers (V from `tileOffset`, M, U, dU)
+    /// as pointers, for the duration of `body`.
+    private func withWinogradBuffers<R>(tileOffset: Int, _ body: (UnsafePointer<fovea_wino_geometry>, UnsafeMutablePointer<Float>,
+                                                 UnsafeMutablePointer<Float>, UnsafePointer<Float>,
+                                                 UnsafeMutablePointer<Float>?) -> R) -> R {
+        withUnsafePointer(to: winogradGeometry) { geo in
+            winogradTiles.withUnsafeMutableBufferPointer { v in
+                winogradProducts.withUnsafeMutableBufferPointer { m in
+                    winogradKernel.withUnsafeBufferPointer { u in
+                        winogradKernelGradient.withUnsafeMutableBufferPointer { du in
+                            body(geo, v.baseAddress! + tileOffset, m.baseAddress!, u.baseAddress!, du.baseAddress)
+                        }
+                    }
                 }
             }
         }
     }
 
     /// Convolution of images start..<start+b by the transformed kernel, plus
-    /// bias and (unless nil) activation, into `y`.
+    /// bias and (unless nil: the caller applies it later) activation, into
+    /// `y`; after prepareWinograd.
     fileprivate func winogradChunk(_ x: UnsafePointer<Float>, start: Int, images b: Int,
                                    into y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?,
                                    activation act: Activation?) {
-        let g = geometry
-        let c = g.inC, f = filters
-        let (th, tw) = (tileRows, tileColumns)
-        let tiles = b * th * tw
-        if winogradTiles.count < 16 * tiles * c {
-            winogradTiles = [Float](repeating: 0, count: 16 * winogradChunkSize(batch: Int.max) * th * tw * c)
-        }
-        if winogradProducts.count < 16 * tiles * f {
-            winogradProducts = [Float](repeating: 0, count: 16 * winogradChunkSize(batch: Int.max) * th * tw * f)
-        }
-        let imageSize = g.inH * g.inW * c
-        let src = x + start * imageSize
-        winogradTiles.withUnsafeMutableBufferPointer { vb in
-            winogradProducts.withUnsafeMutableBufferPointer { mb in
-                winogradKernel.withUnsafeBufferPointer { ub in
-                    let v = vb.baseAddress!, m = mb.baseAddress!, u = ub.baseAddress!
-                    // V = Bᵀ d B per tile, 8 channels at a time, in registers.
-                    parallelFor(b * th, costPerItem: tw * 16 * c) { range in
-                        let zero = Float8(repeating: 0)
-                        for row in range {
-                            let image = row / th, ty = row % th
-                            let s = src + image * imageSize
-                            let iy0 = 2 * ty - g.padTop
-                            for tx in 0..<tw {
-                                let t = row * tw + tx
-                                let ix0 = 2 * tx - g.padLeft
-                                let interior = iy0 >= 0 && iy0 + 4 <= g.inH && ix0 >= 0 && ix0 + 4 <= g.inW
-                                let plane = tiles * c
-                                for j in stride(from: 0, to: c, by: 8) {
-                                    @inline(__always) func ld(_ r: Int, _ q: Int) -> Float8 {
-                                        let iy = iy0 + r, ix = ix0 + q
-                                        return interior || (iy >= 0 && iy < g.inH && ix >= 0 && ix < g.inW)
-                                            ? load8(s + (iy * g.inW + ix) * c + j) : zero
-                                    }
-                                    let r0 = bRow(ld(0, 0), ld(0, 1), ld(0, 2), ld(0, 3))
-                                    let r1 = bRow(ld(1, 0), ld(1, 1), ld(1, 2), ld(1, 3))
-                                    let r2 = bRow(ld(2, 0), ld(2, 1), ld(2, 2), ld(2, 3))
-                                    let r3 = bRow(ld(3, 0), ld(3, 1), ld(3, 2), ld(3, 3))
-                                    let o = v + t * c + j
-                                    @inline(__always) func st(_ q: Int, _ col: (Float8, Float8, Float8, Float8)) {
-                                        store8(col.0, o + q * plane)
-                                        store8(col.1, o + (4 + q) * plane)
-                                        store8(col.2, o + (8 + q) * plane)
-                                        store8(col.3, o + (12 + q) * plane)
-                                    }
-                                    st(0, bRow(r0.0, r1.0, r2.0, r3.0))
-                                    st(1, bRow(r0.1, r1.1, r2.1, r3.1))
-                                    st(2, bRow(r0.2, r1.2, r2.2, r3.2))
-                                    st(3, bRow(r0.3, r1.3, r2.3, r3.3))
-                                }
-                            }
-                        }
-                    }
-                    for xi in 0..<16 {
-                        sgemm(m: tiles, n: f, k: c, a: v + xi * tiles * c, lda: c, b: u + xi * c * f, ldb: f,
-                              c: m + xi * tiles * f, ldc: f)
-                    }
-                    // Y = Aᵀ M A per tile, then bias; edge tiles drop what falls outside.
-                    let relu = act == .relu
-                    parallelFor(b * th, costPerItem: tw * 16 * f) { range in
-                        let zero = Float8(repeating: 0)
-                        for row in range {
-                            let image = row / th, ty = row % th
-                            for tx in 0..<tw {
-                                let t = row * tw + tx
-                                let plane = tiles * f
-                                let rows = min(2, g.outH - 2 * ty), columns = min(2, g.outW - 2 * tx)
-                                for j in stride(from: 0, to: f, by: 8) {
-                                    let o = m + t * f + j
-                                    @inline(__always) func column(_ q: Int) -> (Float8, Float8) {
-                                        aRow(load8(o + q * plane), load8(o + (4 + q) * plane),
-                                             load8(o + (8 + q) * plane), load8(o + (12 + q) * plane))
-                                    }
-                                    let (c0, c1, c2, c3) = (column(0), column(1), column(2), column(3))
-                                    let bv = bias.map { load8($0 + j) } ?? zero
-                                    let top = aRow(c0.0, c1.0, c2.0, c3.0), bottom = aRow(c0.1, c1.1, c2.1, c3.1)
-                                    @inline(__always) func put(_ r: Int, _ q: Int, _ value: Float8) {
-                                        guard r < rows && q < columns else { return }
-                                        var out = value + bv
-                                        if relu { out.replace(with: zero, where: out .< zero) }
-                                        store8(out, y + ((image * g.outH + 2 * ty + r) * g.outW + 2 * tx + q) * f + j)
-                                    }
-                                    put(0, 0, top.0)
-                                    put(0, 1, top.1)
-                                    put(1, 0, bottom.0)
-                                    put(1, 1, bottom.1)
-                                }
-                            }
-                        }
-                    }
-                }
+        let c = geometry.inC, f = filters
+        let tiles = b * tileRows * tileColumns
+        let offset = tileOffset(start: start)
+        transformInput(x + start * geometry.inH * geometry.inW * c, images: b, offset: offset)
+        let relu: Int32 = act == .relu ? 1 : 0
+        withWinogradBuffers(tileOffset: offset) { geo, v, m, u, _ in
+            forEachTransformIndex { xi in
+                sgemm(m: tiles, n: f, k: c, a: v + xi * tiles * c, lda: c, b: u + xi * c * f, ldb: f,
+                      c: m + xi * tiles * f, ldc: f)
+            }
+            parallelFor(tiles, costPerItem: 36 * f) { range in
+                fovea_wino4_transform_output(geo, m, range.lowerBound, range.upperBound, tiles, bias, relu, y)
             }
         }
         if let act, act != .relu, act != .linear {
-            act.applyInPlace(y, rows: b * g.outH * g.outW, width: f, bias: nil)
+            act.applyInPlace(y, rows: b * geometry.outH * geometry.outW, width: f, bias: nil)
         }
     }
-}
 
-/// One row (or column) of Bᵀ d B: (d0 - d2, d1 + d2, d2 - d1, d1 - d3).
-@inline(__always)
-private func bRow(_ d0: Float8, _ d1: Float8, _ d2: Float8, _ d3: Float8) -> (Float8, Float8, Float8, Float8) {
-    (d0 - d2, d1 + d2, d2 - d1, d1 - d3)
-}
-
-/// One row (or column) of Aᵀ m A: (m0 + m1 + m2, m1 - m2 - m3).
-@inline(__always)
-private func aRow(_ m0: Float8, _ m1: Float8, _ m2: Float8, _ m3: Float8) -> (Float8, Float8) {
-    (m0 + m1 + m2, m1 - m2 - m3)
+    /// The backward of the chunk of images start..<start+b (x points at
+    /// the first) given dLoss/dOutput `dy` (after the activation's
+    /// derivative): adds the chunk's dU[ξ] into winogradKernelGradient and,
+    /// when `dx` is given, writes dLoss/dInput for its images.
+    fileprivate func winogradBackwardChunk(_ x: UnsafePointer<Float>, images b: Int, start: Int,
+                                           gradient dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?) {
+        let c = geometry.inC, f = filters
+        let tiles = b * tileRows * tileColumns
+        let offset = tileOffset(start: start)
+        if !tilesKept { transformInput(x, images: b, offset: offset) }
+        withWinogradBuffers(tileOffset: offset) { geo, v, dm, u, du in
+            guard let du else { preconditionFailure("\(name): Winograd kernel gradient not allocated") }
+            parallelFor(tiles, costPerItem: 36 * f) { range in
+                fovea_wino4_output_adjoint(geo, dy, range.lowerBound, range.upperBound, tiles, dm)
+            }
+            forEachTransformIndex { xi in
+                sgemm(transA: true, m: c, n: f, k: tiles, a: v + xi * tiles * c, lda: c,
+                      b: dm + xi * tiles * f, ldb: f, beta: 1, c: du + xi * c * f, ldc: f)
+            }
+            guard let dx else { return }
+            // dV overwrites V, which the kernel gradient no longer needs.
+            forEachTransformIndex { xi in
+                sgemm(transB: true, m: tiles, n: c, k: f, a: dm + xi * tiles * f, lda: f,
+                      b: u + xi * c * f, ldb: f, c: v + xi * tiles * c, ldc: c)
+            }
+            parallelFor(b, costPerItem: tileRows * tileColumns * 36 * c) { range in
+                fovea_wino4_input_adjoint(geo, v, range.lowerBound, range.upperBound, tiles, dx)
+            }
+        }
+    }
 }
 
 /// Keras glorot_uniform: U(-l, l) with l = sqrt(6 / (fanIn + fanOut)).

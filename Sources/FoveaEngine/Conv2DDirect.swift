@@ -16,7 +16,8 @@ extension Conv2D {
     /// GFLOP/s on two cores. The input gradient is the same forward loop on
     /// the output gradient with the flipped kernel.
     var usesDirect: Bool {
-        allowsDirect && strides == (1, 1) && (geometry.inC <= 4 || kernelSize != (1, 1))
+        (forcedAlgorithm == nil || forcedAlgorithm == .direct) && strides == (1, 1)
+            && (geometry.inC <= 4 || kernelSize != (1, 1))
     }
 
     /// The direct kernel over images start..<start+b, split over threads by
@@ -145,7 +146,6 @@ extension Conv2D {
     func directPooledForward(_ input: Tensor, pool: MaxPooling2D, poolOutputShape: [Int], training: Bool) -> Tensor {
         let g = geometry
         let n = input.batchCount
-        let imageSize = g.inH * g.inW * g.inC
         let outSize = g.outH * g.outW * filters
         let pooledSize = poolOutputShape.reduce(1, *)
         let pooled = Tensor(uninitializedShape: [n] + poolOutputShape)

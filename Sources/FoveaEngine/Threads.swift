@@ -2,6 +2,7 @@
 // pooling, element-wise work over the batch, and the blocks `sgemm` splits
 // large products into; OpenBLAS itself runs single-threaded).
 
+import CFoveaKernels
 import COpenBLAS
 import Foundation
 
@@ -46,7 +47,9 @@ public enum Engine {
 func parallelFor(_ count: Int, costPerItem: Int = 1, minimumWork: Int = 131_072,
                  _ body: (Range<Int>) -> Void) {
     let threads = Engine.threads
-    if threads <= 1 || count <= 1 || count * costPerItem < minimumWork {
+    // Inside another parallel loop (e.g. a GEMM split while the Winograd
+    // GEMMs are already spread over the threads) the work runs inline.
+    if threads <= 1 || count <= 1 || count * costPerItem < minimumWork || fovea_parallel_depth() > 0 {
         body(0..<count)
         return
     }
@@ -58,7 +61,9 @@ func parallelFor(_ count: Int, costPerItem: Int = 1, minimumWork: Int = 131_072,
         DispatchQueue.concurrentPerform(iterations: chunks) { c in
             let start = count * c / chunks
             let end = count * (c + 1) / chunks
+            fovea_set_parallel_depth(1)
             box.value(start..<end)
+            fovea_set_parallel_depth(0)
         }
     }
 }

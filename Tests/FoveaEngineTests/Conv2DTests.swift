@@ -108,7 +108,7 @@ final class Conv2DTests: XCTestCase {
                 Engine.seed(5)
                 let conv = Conv2D(filters: f, kernelSize: (kh, kw), padding: padding, activation: .relu,
                                   useBias: bias, name: "c")
-                conv.allowsDirect = direct
+                conv.forcedAlgorithm = direct ? .direct : .im2col
                 _ = try conv.build(inputShape: [h, w, c])
                 if let b = conv.bias { for i in 0..<f { b.value.data[i] = Float(i % 7) * 0.05 - 0.15 } }
                 return conv

@@ -55,7 +55,7 @@ final class SequentialTests: XCTestCase {
         func make(direct: Bool, activation: Activation) throws -> Sequential {
             Engine.seed(8)
             let conv = Conv2D(filters: 40, kernelSize: 3, activation: activation)
-            conv.allowsDirect = direct
+            conv.forcedAlgorithm = direct ? .direct : .im2col
             let model = try Sequential(inputShape: [12, 11, 1], layers: [
                 conv, MaxPooling2D(), Flatten(), Dense(units: 5, activation: .softmax),
             ])
@@ -121,7 +121,7 @@ final class SequentialTests: XCTestCase {
         for (a, b) in zip(one.data, h1.data) { XCTAssertEqual(a, b, accuracy: 1e-4) }
     }
 
-    /// 3x3 stride-1 convolutions run by Winograd F(2x2, 3x3) at inference
+    /// 3x3 stride-1 convolutions run by Winograd F(4x4, 3x3) at inference
     /// (odd sizes leave partial edge tiles; 'same' and 'valid' padding; with
     /// and without bias, pooling, a folded BatchNormalization); they must
     /// equal im2col layer by layer.

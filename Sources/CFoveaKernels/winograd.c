@@ -1,0 +1,259 @@
+// Winograd F(4x4, 3x3) transforms for 3x3 stride-1 NHWC convolution, forward
+// and backward (Lavin & Gray 2015, points 0, ±1, ±2). The element-wise
+// products between transformed tiles and kernels are 36 GEMMs done by the
+// caller with OpenBLAS; these are the linear maps around them and their
+// adjoints, which give the exact gradients of the same computation.
+// Every transform works on 16 channels at a time (one AVX-512 register,
+// two AVX2 ones), which NHWC keeps contiguous.
+#include "fovea_kernels.h"
+#include <string.h>
+
+#define LANES 16
+typedef float vec __attribute__((vector_size(LANES * sizeof(float))));
+
+// x86-64-v4 is AVX-512 (F, BW, CD, DQ, VL), x86-64-v3 AVX2 + FMA.
+#define CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#define INLINE static inline __attribute__((always_inline))
+
+// Vectors cross helpers by pointer only: by value their ABI would differ
+// between the clones. A channel block of n < LANES values leaves the other
+// lanes zero.
+INLINE void load_n(vec *v, const float *p, int n) {
+    if (n == LANES) {
+        memcpy(v, p, sizeof *v);
+    } else {
+        *v = (vec){0};
+        memcpy(v, p, (size_t)n * sizeof(float));
+    }
+}
+
+INLINE void store_n(float *p, const vec *v, int n) {
+    if (n == LANES) memcpy(p, v, sizeof *v);
+    else memcpy(p, v, (size_t)n * sizeof(float));
+}
+
+INLINE void add_n(float *p, const vec *v, int n) {
+    vec a;
+    load_n(&a, p, n);
+    a += *v;
+    store_n(p, &a, n);
+}
+
+// The six rows of Bᵀ applied to d0..d5 (stride s between inputs and outputs).
+INLINE void bt6(const vec *d, int ds, vec *o, int os) {
+    vec d0 = d[0], d1 = d[ds], d2 = d[2 * ds], d3 = d[3 * ds], d4 = d[4 * ds], d5 = d[5 * ds];
+    o[0] = 4 * d0 - 5 * d2 + d4;
+    o[os] = d3 + d4 - 4 * (d1 + d2);
+    o[2 * os] = 4 * (d1 - d2) + d4 - d3;
+    o[3 * os] = 2 * (d3 - d1) + d4 - d2;
+    o[4 * os] = 2 * (d1 - d3) + d4 - d2;
+    o[5 * os] = 4 * d1 - 5 * d3 + d5;
+}
+
+// B applied to v0..v5: the adjoint of bt6.
+INLINE void b6(const vec *v, int vs, vec *o, int os) {
+    vec v0 = v[0], v1 = v[vs], v2 = v[2 * vs], v3 = v[3 * vs], v4 = v[4 * vs], v5 = v[5 * vs];
+    o[0] = 4 * v0;
+    o[os] = 4 * (v2 - v1 + v5) + 2 * (v4 - v3);
+    o[2 * os] = -5 * v0 - 4 * (v1 + v2) - v3 - v4;
+    o[3 * os] = v1 - v2 + 2 * (v3 - v4) - 5 * v5;
+    o[4 * os] = v0 + v1 + v2 + v3 + v4;
+    o[5 * os] = v5;
+}
+
+// The four rows of Aᵀ applied to m0..m5.
+INLINE void at4(const vec *m, int ms, vec *o, int os) {
+    vec m0 = m[0], m1 = m[ms], m2 = m[2 * ms], m3 = m[3 * ms], m4 = m[4 * ms], m5 = m[5 * ms];
+    vec p12 = m1 + m2, n12 = m1 - m2, p34 = m3 + m4, n34 = m3 - m4;
+    o[0] = m0 + p12 + p34;
+    o[os] = n12 + 2 * n34;
+    o[2 * os] = p12 + 4 * p34;
+    o[3 * os] = n12 + 8 * n34 + m5;
+}
+
+// A applied to y0..y3: the adjoint of at4.
+INLINE void a6(const vec *y, int ys, vec *o, int os) {
+    vec y0 = y[0], y1 = y[ys], y2 = y[2 * ys], y3 = y[3 * ys];
+    vec pe = y0 + y2, po = y1 + y3, qe = y0 + 4 * y2, qo = 2 * y1 + 8 * y3;
+    o[0] = y0;
+    o[os] = pe + po;
+    o[2 * os] = pe - po;
+    o[3 * os] = qe + qo;
+    o[4 * os] = qe - qo;
+    o[5 * os] = y3;
+}
+
+// G applied to g0..g2.
+INLINE void g6(const vec *g, int gs, vec *o, int os) {
+    vec g0 = g[0], g1 = g[gs], g2 = g[2 * gs];
+    vec s = g0 + g2, q = g0 * (1.0f / 24) + g2 * (1.0f / 6);
+    o[0] = g0 * 0.25f;
+    o[os] = (s + g1) * (-1.0f / 6);
+    o[2 * os] = (s - g1) * (-1.0f / 6);
+    o[3 * os] = q + g1 * (1.0f / 12);
+    o[4 * os] = q - g1 * (1.0f / 12);
+    o[5 * os] = g2;
+}
+
+// Gᵀ applied to u0..u5: the adjoint of g6.
+INLINE void gt3(const vec *u, int us, vec *o, int os) {
+    vec u0 = u[0], u1 = u[us], u2 = u[2 * us], u3 = u[3 * us], u4 = u[4 * us], u5 = u[5 * us];
+    o[0] = u0 * 0.25f - (u1 + u2) * (1.0f / 6) + (u3 + u4) * (1.0f / 24);
+    o[os] = (u2 - u1) * (1.0f / 6) + (u3 - u4) * (1.0f / 12);
+    o[2 * os] = (u3 + u4 - u1 - u2) * (1.0f / 6) + u5;
+}
+
+INLINE int min_int(int a, int b) { return a < b ? a : b; }
+
+CLONES
+void fovea_wino4_transform_kernel(const float *w, long plane, long begin, long end, float *u) {
+    for (long o = begin; o < end; o += LANES) {
+        int n = (int)(end - o < LANES ? end - o : LANES);
+        vec k[9], t[18], r[36];
+        for (int i = 0; i < 9; i++) load_n(&k[i], w + i * plane + o, n);
+        for (int x = 0; x < 3; x++) g6(k + x, 3, t + x, 3);      // columns: G g (6x3)
+        for (int i = 0; i < 6; i++) g6(t + 3 * i, 1, r + 6 * i, 1);  // rows: (G g) Gᵀ (6x6)
+        for (int i = 0; i < 36; i++) store_n(u + i * plane + o, &r[i], n);
+    }
+}
+
+CLONES
+void fovea_wino4_kernel_gradient(const float *du, long plane, long begin, long end, float *dw) {
+    for (long o = begin; o < end; o += LANES) {
+        int n = (int)(end - o < LANES ? end - o : LANES);
+        vec d[36], t[18], r[9];
+        for (int i = 0; i < 36; i++) load_n(&d[i], du + i * plane + o, n);
+        for (int i = 0; i < 6; i++) gt3(d + 6 * i, 1, t + 3 * i, 1);  // rows: dU G (6x3)
+        for (int x = 0; x < 3; x++) gt3(t + x, 3, r + x, 3);          // columns: Gᵀ dU G (3x3)
+        for (int i = 0; i < 9; i++) add_n(dw + i * plane + o, &r[i], n);
+    }
+}
+
+// Tile t of a chunk is (image, ty, tx) = (t / (th*tw), t / tw % th, t % tw);
+// its 6x6 input window starts at (4ty - pad_top, 4tx - pad_left).
+
+CLONES
+void fovea_wino4_transform_input(const fovea_wino_geometry *g, const float *x, long tile_begin, long tile_end,
+                                 long tiles, float *v) {
+    const int c = g->in_c, th = g->tiles_h, tw = g->tiles_w;
+    const long plane = tiles * c;
+    for (long t = tile_begin; t < tile_end; t++) {
+        const long image = t / (th * tw);
+        const int ty = (int)(t / tw % th), tx = (int)(t % tw);
+        const int iy0 = 4 * ty - g->pad_top, ix0 = 4 * tx - g->pad_left;
+        const float *s = x + image * g->in_h * g->in_w * c;
+        float *out = v + t * c;
+        for (int j = 0; j < c; j += LANES) {
+            const int n = min_int(LANES, c - j);
+            vec d[36], tmp[36];
+            for (int r = 0; r < 6; r++) {
+                const int iy = iy0 + r;
+                for (int q = 0; q < 6; q++) {
+                    const int ix = ix0 + q;
+                    if (iy >= 0 && iy < g->in_h && ix >= 0 && ix < g->in_w)
+                        load_n(&d[6 * r + q], s + ((long)iy * g->in_w + ix) * c + j, n);
+                    else
+                        d[6 * r + q] = (vec){0};
+                }
+            }
+            for (int q = 0; q < 6; q++) bt6(d + q, 6, tmp + q, 6);      // columns: Bᵀ d
+            for (int r = 0; r < 6; r++) bt6(tmp + 6 * r, 1, d + 6 * r, 1);  // rows: (Bᵀ d) B
+            for (int i = 0; i < 36; i++) store_n(out + i * plane + j, &d[i], n);
+        }
+    }
+}
+
+CLONES
+void fovea_wino4_transform_output(const fovea_wino_geometry *g, const float *m, long tile_begin, long tile_end,
+                                  long tiles, const float *bias, int relu, float *y) {
+    const int f = g->filters, th = g->tiles_h, tw = g->tiles_w;
+    const long plane = tiles * f;
+    for (long t = tile_begin; t < tile_end; t++) {
+        const long image = t / (th * tw);
+        const int ty = (int)(t / tw % th), tx = (int)(t % tw);
+        const int rows = min_int(4, g->out_h - 4 * ty), cols = min_int(4, g->out_w - 4 * tx);
+        float *dst = y + ((image * g->out_h + 4 * ty) * g->out_w + 4 * tx) * f;
+        const float *src = m + t * f;
+        for (int j = 0; j < f; j += LANES) {
+            const int n = min_int(LANES, f - j);
+            vec d[36], tmp[24], o[16];
+            for (int i = 0; i < 36; i++) load_n(&d[i], src + i * plane + j, n);
+            for (int q = 0; q < 6; q++) at4(d + q, 6, tmp + q, 6);     // columns: Aᵀ M (4x6)
+            for (int r = 0; r < 4; r++) at4(tmp + 6 * r, 1, o + 4 * r, 1);  // rows: (Aᵀ M) A (4x4)
+            vec b = {0};
+            if (bias) load_n(&b, bias + j, n);
+            for (int r = 0; r < rows; r++) {
+                for (int q = 0; q < cols; q++) {
+                    vec out = o[4 * r + q] + b;
+                    if (relu) out = __builtin_elementwise_max(out, (vec){0});
+                    store_n(dst + ((long)r * g->out_w + q) * f + j, &out, n);
+                }
+            }
+        }
+    }
+}
+
+CLONES
+void fovea_wino4_output_adjoint(const fovea_wino_geometry *g, const float *dy, long tile_begin, long tile_end,
+                                long tiles, float *dm) {
+    const int f = g->filters, th = g->tiles_h, tw = g->tiles_w;
+    const long plane = tiles * f;
+    for (long t = tile_begin; t < tile_end; t++) {
+        const long image = t / (th * tw);
+        const int ty = (int)(t / tw % th), tx = (int)(t % tw);
+        const int rows = min_int(4, g->out_h - 4 * ty), cols = min_int(4, g->out_w - 4 * tx);
+        const float *src = dy + ((image * g->out_h + 4 * ty) * g->out_w + 4 * tx) * f;
+        float *out = dm + t * f;
+        for (int j = 0; j < f; j += LANES) {
+            const int n = min_int(LANES, f - j);
+            vec d[16], tmp[24], r6[36];
+            // Outputs an edge tile drops have no gradient.
+            for (int r = 0; r < 4; r++)
+                for (int q = 0; q < 4; q++)
+                    if (r < rows && q < cols)
+                        load_n(&d[4 * r + q], src + ((long)r * g->out_w + q) * f + j, n);
+                    else
+                        d[4 * r + q] = (vec){0};
+            for (int q = 0; q < 4; q++) a6(d + q, 4, tmp + q, 4);      // columns: A dY (6x4)
+            for (int r = 0; r < 6; r++) a6(tmp + 4 * r, 1, r6 + 6 * r, 1);  // rows: A dY Aᵀ (6x6)
+            for (int i = 0; i < 36; i++) store_n(out + i * plane + j, &r6[i], n);
+        }
+    }
+}
+
+CLONES
+void fovea_wino4_input_adjoint(const fovea_wino_geometry *g, const float *dv, long image_begin, long image_end,
+                               long tiles, float *dx) {
+    const int c = g->in_c, th = g->tiles_h, tw = g->tiles_w;
+    const long plane = tiles * c;
+    const long image_size = (long)g->in_h * g->in_w * c;
+    memset(dx + image_begin * image_size, 0, (size_t)((image_end - image_begin) * image_size) * sizeof(float));
+    // Tiles overlap by two rows and columns, so the images are the unit of
+    // work the caller may split between threads.
+    for (long image = image_begin; image < image_end; image++) {
+        float *d = dx + image * image_size;
+        for (int ty = 0; ty < th; ty++) {
+            for (int tx = 0; tx < tw; tx++) {
+                const long t = (image * th + ty) * tw + tx;
+                const int iy0 = 4 * ty - g->pad_top, ix0 = 4 * tx - g->pad_left;
+                const float *src = dv + t * c;
+                for (int j = 0; j < c; j += LANES) {
+                    const int n = min_int(LANES, c - j);
+                    vec e[36], tmp[36];
+                    for (int i = 0; i < 36; i++) load_n(&e[i], src + i * plane + j, n);
+                    for (int q = 0; q < 6; q++) b6(e + q, 6, tmp + q, 6);      // columns: B dV
+                    for (int r = 0; r < 6; r++) b6(tmp + 6 * r, 1, e + 6 * r, 1);  // rows: B dV Bᵀ
+                    for (int r = 0; r < 6; r++) {
+                        const int iy = iy0 + r;
+                        if (iy < 0 || iy >= g->in_h) continue;
+                        for (int q = 0; q < 6; q++) {
+                            const int ix = ix0 + q;
+                            if (ix < 0 || ix >= g->in_w) continue;
+                            add_n(d + ((long)iy * g->in_w + ix) * c + j, &e[6 * r + q], n);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

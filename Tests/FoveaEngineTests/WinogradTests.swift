@@ -1,0 +1,124 @@
+// Winograd F(4x4, 3x3) convolution: its outputs and gradients (input,
+// kernel, bias) against the im2col path of the same layer (itself checked
+// against a direct convolution in Conv2DTests), alone and fused with max
+// pooling, and its gradients against finite differences.
+
+import XCTest
+@testable import FoveaEngine
+
+final class WinogradTests: XCTestCase {
+    private struct Run {
+        var output: [Double]
+        var inputGradient: [Double]
+        var kernelGradient: [Double]
+        var biasGradient: [Double]
+    }
+
+    /// Forward and backward through `conv` with the given algorithm.
+    private func run(_ conv: Conv2D, _ algorithm: Conv2D.Algorithm, x: Tensor, gradient: Tensor,
+                     training: Bool = true) -> Run {
+        conv.forcedAlgorithm = algorithm
+        for p in conv.parameters { p.grad.fill(0) }
+        let y = conv.forward(x, training: training)
+        let dx = conv.backward(gradient.copy())
+        return Run(output: y.data.map(Double.init), inputGradient: dx.data.map(Double.init),
+                   kernelGradient: conv.kernel.grad.data.map(Double.init),
+                   biasGradient: conv.bias?.grad.data.map(Double.init) ?? [])
+    }
+
+    private func assertAgree(_ a: Run, _ b: Run, _ label: String, tolerance: Double = 1e-4,
+                             file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(a.output.count, b.output.count, label, file: file, line: line)
+        XCTAssertLessThan(relativeError(a.output, b.output), tolerance, "\(label) output", file: file, line: line)
+        XCTAssertLessThan(relativeError(a.inputGradient, b.inputGradient), tolerance, "\(label) dInput",
+                          file: file, line: line)
+        XCTAssertLessThan(relativeError(a.kernelGradient, b.kernelGradient), tolerance, "\(label) dKernel",
+                          file: file, line: line)
+        XCTAssertLessThan(relativeError(a.biasGradient, b.biasGradient), tolerance, "\(label) dBias",
+                          file: file, line: line)
+    }
+
+    func testMatchesIm2colForPaddingsSizesAndChannels() throws {
+        // Odd and even sizes give partial edge tiles; channel counts off the
+        // 16-lane vector width exercise the transforms' tails.
+        let cases: [(h: Int, w: Int, c: Int, f: Int, padding: Padding, batch: Int, act: Activation)] = [
+            (7, 7, 16, 16, .same, 1, .relu),
+            (8, 8, 16, 32, .same, 2, .linear),
+            (9, 6, 20, 18, .same, 3, .relu),
+            (6, 10, 17, 33, .valid, 2, .tanh),
+            (8, 8, 5, 3, .valid, 2, .linear),
+            (3, 3, 2, 1, .valid, 1, .linear),
+            (5, 4, 3, 40, .same, 1, .sigmoid),
+        ]
+        for (i, t) in cases.enumerated() {
+            let conv = Conv2D(filters: t.f, kernelSize: 3, padding: t.padding, activation: t.act, name: "c")
+            let shape = try conv.build(inputShape: [t.h, t.w, t.c])
+            for j in 0..<t.f { conv.bias!.value.data[j] = Float(j % 7) * 0.05 - 0.1 }
+            let x = randomTensor([t.batch, t.h, t.w, t.c], seed: UInt64(20 + i))
+            let gy = randomTensor([t.batch] + shape, seed: UInt64(40 + i))
+            assertAgree(run(conv, .winograd, x: x, gradient: gy), run(conv, .im2col, x: x, gradient: gy),
+                        "case \(i) \(t)")
+        }
+    }
+
+    func testMultiChunkBatchMatchesIm2col() throws {
+        // More images than one Winograd chunk holds: dU accumulates over the
+        // chunks, whose tiles a training forward keeps for backward and an
+        // inference forward does not (backward transforms the input again).
+        let conv = Conv2D(filters: 128, kernelSize: 3, padding: .same, activation: .relu, name: "c")
+        let shape = try conv.build(inputShape: [16, 16, 64])
+        conv.forcedAlgorithm = .winograd
+        let chunk = conv.winogradChunkSize(batch: Int.max)
+        let n = chunk + 2
+        let x = randomTensor([n, 16, 16, 64], seed: 5)
+        let gy = randomTensor([n] + shape, seed: 6)
+        XCTAssertLessThan(chunk, n)
+        let reference = run(conv, .im2col, x: x, gradient: gy)
+        assertAgree(run(conv, .winograd, x: x, gradient: gy), reference, "multi-chunk, kept tiles")
+        assertAgree(run(conv, .winograd, x: x, gradient: gy, training: false), reference, "multi-chunk, recomputed tiles")
+    }
+
+    func testFusedMaxPoolingMatchesIm2col() throws {
+        // Sequential runs Conv2D + MaxPooling2D fused (forwardPooled,
+        // backwardPooled) in training, and through inferChunks at inference.
+        let conv = Conv2D(filters: 24, kernelSize: 3, padding: .same, activation: .relu, name: "c")
+        let model = try Sequential(inputShape: [10, 10, 16], layers: [conv, MaxPooling2D(poolSize: 2)])
+        let x = randomTensor([3, 10, 10, 16], seed: 11)
+        let gy = randomTensor([3, 5, 5, 24], seed: 12)
+        func fused(_ algorithm: Conv2D.Algorithm) -> ([Double], Run) {
+            conv.forcedAlgorithm = algorithm
+            let inferred = model.forward(x, training: false).data.map(Double.init)
+            for p in conv.parameters { p.grad.fill(0) }
+            let y = model.forward(x, training: true)
+            let dx = model.backward(gy.copy())
+            return (inferred, Run(output: y.data.map(Double.init), inputGradient: dx.data.map(Double.init),
+                                  kernelGradient: conv.kernel.grad.data.map(Double.init),
+                                  biasGradient: conv.bias!.grad.data.map(Double.init)))
+        }
+        let (wInfer, wTrain) = fused(.winograd)
+        let (iInfer, iTrain) = fused(.im2col)
+        XCTAssertLessThan(relativeError(wInfer, iInfer), 1e-4)
+        assertAgree(wTrain, iTrain, "pooled")
+    }
+
+    func testGradientsAgainstFiniteDifferences() throws {
+        for padding in [Padding.same, .valid] {
+            let conv = Conv2D(filters: 4, kernelSize: 3, padding: padding, name: "c")
+            conv.forcedAlgorithm = .winograd
+            try checkLayerGradients(conv, inputShape: [2, 7, 6, 3], seed: 7, label: "\(padding)")
+        }
+    }
+
+    func testChoosesWinogradOnlyWhereItPays() throws {
+        let wide = Conv2D(filters: 32, kernelSize: 3, padding: .same, name: "c")
+        _ = try wide.build(inputShape: [14, 14, 32])
+        XCTAssertTrue(wide.usesWinograd)
+        let narrow = Conv2D(filters: 32, kernelSize: 3, padding: .same, name: "c")
+        _ = try narrow.build(inputShape: [28, 28, 1])
+        XCTAssertFalse(narrow.usesWinograd)
+        let strided = Conv2D(filters: 32, kernelSize: 3, strides: 2, padding: .same, name: "c")
+        _ = try strided.build(inputShape: [14, 14, 32])
+        strided.forcedAlgorithm = .winograd
+        XCTAssertFalse(strided.usesWinograd)
+    }
+}
