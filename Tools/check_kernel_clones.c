@@ -1,0 +1,33 @@
+// Runs each CFoveaKernels kernel on fixed pseudo-random inputs and writes the
+// outputs (raw float32) to the file named by argv[1]; Tools/check_kernel_clones.sh
+// builds it once per instruction set and compares the dumps.
+#include "fovea_kernels.h"
+#include <stdio.h>
+#include <stdlib.h>
+static float rnd(unsigned *s){ *s = *s * 1664525u + 1013904223u; return ((*s >> 8) & 0xffff) / 65536.0f - 0.5f; }
+static void fill(float *p, long n, unsigned seed){ for(long i=0;i<n;i++) p[i]=rnd(&seed); }
+int main(int argc, char **argv){
+  FILE *out = fopen(argv[1], "wb");
+  // direct conv: 2 images 9x10x3 -> 40 filters, 5x3 same-ish padding
+  int n=2,h=9,w=10,c=3,f=40,kh=5,kw=3,pt=2,pl=1,oh=9,ow=10;
+  float *x=malloc(4L*n*h*w*c),*k=malloc(4L*kh*kw*c*f),*b=malloc(4L*f),*y=calloc(n*oh*ow*f,4),*dk=calloc(kh*kw*c*f,4),*db=calloc(f,4);
+  fill(x,n*h*w*c,1); fill(k,kh*kw*c*f,2); fill(b,f,3);
+  fovea_conv_direct_forward(x,n,h,w,c,k,kh,kw,f,pt,pl,oh,ow,b,1,0,oh,y); fwrite(y,4,n*oh*ow*f,out);
+  fovea_conv_direct_filter_grad(x,n,h,w,c,y,kh,kw,f,pt,pl,oh,ow,dk,db); fwrite(dk,4,kh*kw*c*f,out); fwrite(db,4,f,out);
+  // pooling: 2 images 7x9x37
+  int ph=7,pw=9,pc=37,qh=3,qw=4; float *px=malloc(4L*2*ph*pw*pc),*py=calloc(2*qh*qw*pc,4),*pg=malloc(4L*2*qh*qw*pc),*pd=calloc(2*ph*pw*pc,4);
+  unsigned s=5; for(long i=0;i<2L*ph*pw*pc;i++) px[i]=(float)((s=s*1664525u+1013904223u)>>30);
+  fill(pg,2*qh*qw*pc,6);
+  fovea_maxpool2x2_forward(px,2,ph,pw,pc,qh,qw,py); fwrite(py,4,2*qh*qw*pc,out);
+  fovea_maxpool2x2_backward(px,py,pg,2,ph,pw,pc,qh,qw,pd); fwrite(pd,4,2*ph*pw*pc,out);
+  // adam on 1000 values
+  float *aw=malloc(4000),*ag=malloc(4000),*am=calloc(1000,4),*av=calloc(1000,4); fill(aw,1000,7); fill(ag,1000,8);
+  for(int t=0;t<3;t++) fovea_adam_update(aw,ag,am,av,1000,0.9f,0.999f,1e-3f,1e-7f); fwrite(aw,4,1000,out);
+  // winograd input transform: 2 images 7x6x20, same padding
+  fovea_wino_geometry g={7,6,20,7,6,8,1,1,2,2};
+  long tiles=2L*g.tiles_h*g.tiles_w; float *wx=malloc(4L*2*7*6*20),*wv=calloc(36*tiles*20,4); fill(wx,2*7*6*20,9);
+  fovea_wino4_transform_input(&g,wx,0,tiles,tiles,wv); fwrite(wv,4,36*tiles*20,out);
+  float *wm=malloc(4L*36*tiles*8),*wy=calloc(2*7*6*8,4); fill(wm,36*tiles*8,10);
+  fovea_wino4_transform_output(&g,wm,0,tiles,tiles,b,1,wy); fwrite(wy,4,2*7*6*8,out);
+  fclose(out); return 0;
+}
