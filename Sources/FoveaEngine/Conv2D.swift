@@ -478,7 +478,7 @@ public final class Conv2D: ActivatedLayer {
                                         }
                                         guard computesInputGradient else { continue }
                                         if direct && !isPointwise {
-                                            directInputGrad(gChunk, start: start, images: b,
+                                            directInputGrad(gChunk, images: b,
                                                             into: dx.baseAddress! + start * imageSize)
                                         } else if isPointwise {
                                             sgemm(transB: true, m: rows, n: k, k: filters, a: gChunk, lda: filters,

@@ -97,6 +97,15 @@ extension Conv2D {
                 }
             }
         }
+        addPartialGradients(partial, parts: parts, kernelGrad: kernelGrad, biasGrad: biasGrad)
+    }
+
+    /// kernelGrad (and biasGrad) += the per-thread partial sums, each part
+    /// laid out as the kernel gradient followed by the bias gradient.
+    private func addPartialGradients(_ partial: [Float], parts: Int, kernelGrad: UnsafeMutablePointer<Float>,
+                                     biasGrad: UnsafeMutablePointer<Float>?) {
+        let kernelCount = kernel.value.count
+        let width = kernelCount + filters
         for part in 0..<parts {
             let o = part * width
             for i in 0..<kernelCount { kernelGrad[i] += partial[o + i] }
@@ -128,9 +137,9 @@ extension Conv2D {
         }
     }
 
-    /// dLoss/dInput of images start..<start+b from their output gradient, by
+    /// dLoss/dInput of b images from their output gradient, by
     /// the direct kernel on the flipped kernel (after `prepareFlippedKernel`).
-    func directInputGrad(_ grad: UnsafePointer<Float>, start: Int, images b: Int, into dx: UnsafeMutablePointer<Float>) {
+    func directInputGrad(_ grad: UnsafePointer<Float>, images b: Int, into dx: UnsafeMutablePointer<Float>) {
         let g = geometry
         let (kh, kw) = kernelSize
         flippedKernel.withUnsafeBufferPointer { wf in
@@ -247,13 +256,12 @@ extension Conv2D {
             }
         }
         kernel.grad.data.withUnsafeMutableBufferPointer { kg in
-            for part in 0..<parts {
-                for j in 0..<kernelCount { kg[j] += partial[part * width + j] }
-            }
-        }
-        if let bias {
-            for part in 0..<parts {
-                for j in 0..<filters { bias.grad.data[j] += partial[part * width + kernelCount + j] }
+            if let bias {
+                bias.grad.data.withUnsafeMutableBufferPointer { bg in
+                    addPartialGradients(partial, parts: parts, kernelGrad: kg.baseAddress!, biasGrad: bg.baseAddress!)
+                }
+            } else {
+                addPartialGradients(partial, parts: parts, kernelGrad: kg.baseAddress!, biasGrad: nil)
             }
         }
         return Tensor(shape: [0])
