@@ -1,7 +1,7 @@
 // Winograd F(4x4, 3x3) transforms for 3x3 stride-1 NHWC convolution, forward
 // and backward (Lavin & Gray 2015, points 0, ±1, ±2). The element-wise
 // products between transformed tiles and kernels are 36 GEMMs done by the
-// caller with OpenBLAS; these are the linear maps around them and their
+// caller (gemm.c); these are the linear maps around them and their
 // adjoints, which give the exact gradients of the same computation.
 // Every transform works on 16 channels at a time (one AVX-512 register,
 // two AVX2 ones), which NHWC keeps contiguous.

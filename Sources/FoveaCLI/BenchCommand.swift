@@ -34,6 +34,9 @@ struct BenchCommand: ParsableCommand {
             help: "Architecture to measure; repeat for several (default: textbook-cnn, geron-deep, fovea-emnist).")
     var models: [String] = []
 
+    @Option(help: .hidden)
+    var ab: Int?
+
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
         let classifiers = Architecture.allCases.filter(\.isClassifier).map(\.rawValue)
@@ -50,6 +53,41 @@ struct BenchCommand: ParsableCommand {
         let threadCount = threads ?? ProcessInfo.processInfo.activeProcessorCount
         Engine.setThreads(threadCount)
         let config: BenchConfig = quick ? .quick : .standard
+        if let ab {
+            let archs = models.isEmpty ? Bench.defaultModels : models.compactMap(Architecture.init(rawValue:))
+            for arch in archs {
+                var figures: [Bool: [[Double]]] = [true: [[], [], []], false: [[], [], []]]
+                var stepTimes: [Bool: [String: [Double]]] = [:]
+                var stepOrder: [String] = []
+                for round in 0..<(2 * ab) {
+                    let setting = round % 2 == 0
+                    Engine._experiment = setting
+                    let train = try Bench.profile(arch, iterations: 3).reduce(0) { $0 + $1.forwardMilliseconds + $1.backwardMilliseconds }
+                    let infer = try Bench.inferenceProfile(arch, batch: 1024, warmup: 1, iterations: 2).reduce(0) { $0 + $1.forwardMilliseconds }
+                    let singleSteps = try Bench.inferenceProfile(arch, batch: 1, warmup: 10, iterations: 100)
+                    let single = singleSteps.reduce(0) { $0 + $1.forwardMilliseconds }
+                    for s in singleSteps { stepTimes[setting, default: [:]][s.part, default: []].append(s.forwardMilliseconds) }
+                    if stepOrder.isEmpty { stepOrder = singleSteps.map(\.part) }
+                    figures[setting]![0].append(train)
+                    figures[setting]![1].append(infer)
+                    figures[setting]![2].append(single)
+                }
+                for setting in [false, true] {
+                    let f = figures[setting]!.map { $0.sorted() }
+                    print("\(arch.rawValue) experiment=\(setting): " + zip(["train step", "infer 1024", "single"], f).map { name, v in
+                        String(format: "%@ min %.3f med %.3f", name, v[0], v[v.count / 2])
+                    }.joined(separator: "  "))
+                }
+                for part in stepOrder {
+                    let med = [false, true].map { setting -> String in
+                        let v = (stepTimes[setting]?[part] ?? []).sorted()
+                        return v.isEmpty ? "-" : String(format: "%.3f", v[v.count / 2])
+                    }
+                    print("  single \(part.prefix(36).padding(toLength: 36, withPad: " ", startingAt: 0)) off \(med[0])  on \(med[1])")
+                }
+            }
+            return
+        }
         let archs = models.isEmpty ? Bench.defaultModels : models.compactMap(Architecture.init(rawValue:))
         var results: [BenchResult] = []
         for arch in archs {
@@ -58,15 +96,24 @@ struct BenchCommand: ParsableCommand {
             })
         }
         var profiles: [String: [StepTiming]]?
+        var inferenceProfiles: [String: [StepTiming]]?
+        var latencyProfiles: [String: [StepTiming]]?
         if profile {
             profiles = [:]
+            inferenceProfiles = [:]
+            latencyProfiles = [:]
             for arch in archs {
-                FileHandle.standardError.write(Data("\(arch.rawValue): profiling a training step layer by layer\n".utf8))
+                FileHandle.standardError.write(Data("\(arch.rawValue): profiling a training step, inference and one image layer by layer\n".utf8))
                 profiles?[arch.rawValue] = try Bench.profile(arch, batch: config.trainBatch, iterations: quick ? 2 : 5)
+                inferenceProfiles?[arch.rawValue] = try Bench.inferenceProfile(arch, batch: config.inferBatch,
+                                                                               iterations: quick ? 2 : 5)
+                latencyProfiles?[arch.rawValue] = try Bench.inferenceProfile(arch, batch: 1, warmup: 10,
+                                                                             iterations: quick ? 30 : 200)
             }
         }
         let report = BenchReport(machine: machine, threads: threadCount, config: config, models: results,
-                                 profiles: profiles)
+                                 profiles: profiles, inferenceProfiles: inferenceProfiles,
+                                 latencyProfiles: latencyProfiles)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -96,6 +143,19 @@ struct BenchCommand: ParsableCommand {
                       + pad(String(format: "%.2f", p.forwardMilliseconds), 12)
                       + pad(String(format: "%.2f", p.backwardMilliseconds), 13)
                       + pad(String(format: "%.1f%%", share), 7))
+            }
+            for (title, batch, table) in [("inference", config.inferBatch, inferenceProfiles),
+                                          ("single-image inference", 1, latencyProfiles)] {
+                guard let steps = table?[arch.rawValue] else { continue }
+                let total = steps.reduce(0) { $0 + $1.forwardMilliseconds }
+                print("\n\(arch.rawValue): \(title), one call of \(batch) image\(batch == 1 ? "" : "s"), "
+                      + String(format: "%.3f ms", total) + " (a fused group of layers shows as one step)")
+                print("step                                      ms   share")
+                for p in steps {
+                    print(p.part.padding(toLength: 36, withPad: " ", startingAt: 0)
+                          + pad(String(format: "%.3f", p.forwardMilliseconds), 9)
+                          + pad(String(format: "%.1f%%", 100 * p.forwardMilliseconds / max(total, 1e-12)), 8))
+                }
             }
         }
     }

@@ -98,9 +98,14 @@ public struct BenchReport: Codable, Sendable {
     public var models: [BenchResult]
     /// Per-model training-step breakdown, when asked for.
     public var profiles: [String: [StepTiming]]?
+    /// Per-model inference breakdowns at the inference batch size and for
+    /// one image, when asked for.
+    public var inferenceProfiles: [String: [StepTiming]]?
+    public var latencyProfiles: [String: [StepTiming]]?
 
     public init(machine: MachineInfo, threads: Int, config: BenchConfig, models: [BenchResult],
-                profiles: [String: [StepTiming]]? = nil) {
+                profiles: [String: [StepTiming]]? = nil, inferenceProfiles: [String: [StepTiming]]? = nil,
+                latencyProfiles: [String: [StepTiming]]? = nil) {
         self.machine = machine
         self.threads = threads
         #if DEBUG
@@ -111,6 +116,8 @@ public struct BenchReport: Codable, Sendable {
         self.config = config
         self.models = models
         self.profiles = profiles
+        self.inferenceProfiles = inferenceProfiles
+        self.latencyProfiles = latencyProfiles
     }
 }
 
@@ -262,6 +269,48 @@ public enum Bench {
                        backwardMilliseconds: fb.1 * ms)
         } + [StepTiming(part: "loss", type: "SoftmaxCrossEntropy", forwardMilliseconds: lossTime * ms, backwardMilliseconds: 0),
              StepTiming(part: "update", type: "Adam", forwardMilliseconds: 0, backwardMilliseconds: updateTime * ms)]
+    }
+
+    /// Where inference time goes: each step of `Sequential.predict` (a layer,
+    /// or a fused group such as Conv2D + BatchNormalization + ReLU + pooling,
+    /// named by its layers joined with "+"), in milliseconds per call of
+    /// `batch` images, averaged over `iterations` calls after `warmup`.
+    public static func inferenceProfile(_ architecture: Architecture, classes: Int = 47, batch: Int,
+                                        warmup: Int = 2, iterations: Int = 10,
+                                        seed: UInt64 = 1) throws -> [StepTiming] {
+        guard batch >= 1, iterations >= 1, warmup >= 0 else {
+            throw EngineError.invalidArgument("profile: batch and iterations must be at least 1, warm-up at least 0")
+        }
+        Engine.seed(seed)
+        let model = try architecture.make(classes: classes)
+        var rng = SplitMix64(seed: seed)
+        let x = Tensor(shape: [batch] + model.inputShape)
+        x.data.withUnsafeMutableBufferPointer { p in
+            for i in p.indices { p[i] = rng.nextUnitFloat() }
+        }
+        var steps: [Range<Int>] = []
+        var times: [Double] = []
+        var timed = false
+        model.stepTimer = { range, duration in
+            guard timed else { return }
+            if let k = steps.firstIndex(of: range) {
+                times[k] += seconds(duration)
+            } else {
+                steps.append(range)
+                times.append(seconds(duration))
+            }
+        }
+        defer { model.stepTimer = nil }
+        for _ in 0..<warmup { _ = model.predict(x, batchSize: batch) }
+        timed = true
+        for _ in 0..<iterations { _ = model.predict(x, batchSize: batch) }
+        let ms = 1000 / Double(iterations)
+        return zip(steps, times).map { range, t in
+            let layers = model.layers[range]
+            return StepTiming(part: layers.map(\.name).joined(separator: "+"),
+                              type: layers.map(\.typeName).joined(separator: "+"),
+                              forwardMilliseconds: t * ms, backwardMilliseconds: 0)
+        }
     }
 
     private static func seconds(_ d: Duration) -> Double {

@@ -2,8 +2,8 @@
 // chunk) at a time, in training and inference alike, by one of three
 // algorithms: Winograd F(4x4, 3x3) for 3x3 stride-1 kernels over 3+ input
 // channels (the extension at the end of this file), CFoveaKernels' direct
-// loops for other stride-1 kernels (Conv2DDirect.swift; single images too
-// small for Winograd's GEMMs also take them), else im2col + GEMM. The bias and activation, the activation's derivative
+// loops for other stride-1 kernels (Conv2DDirect.swift; batches of fewer
+// than 16 Winograd tiles, e.g. one 7x7 map, also take them), else im2col + GEMM. The bias and activation, the activation's derivative
 // and the bias gradient run on each chunk while it is in cache. A following
 // MaxPooling2D can run fused with it, chunk by chunk (forwardPooled /
 // backwardPooled, driven by Sequential).
@@ -47,6 +47,11 @@ public final class Conv2D: ActivatedLayer {
     /// Winograd buffers: transformed kernel U, tiles V (dV in backward),
     /// products M (dM in backward), and the kernel gradient dU.
     private var winogradKernel: [Float] = []
+    private var winogradKernelTransposed: [Float] = []
+    /// What winogradKernel and foldedKernel / foldedBias were computed from,
+    /// when they may be reused.
+    private var winogradStamp: WeightStamp?
+    private var foldedStamp: WeightStamp?
     private var winogradTiles: [Float] = []
     private var winogradProducts: [Float] = []
     private var winogradKernelGradient: [Float] = []
@@ -141,7 +146,9 @@ public final class Conv2D: ActivatedLayer {
         let winograd = runsWinograd(batch: n)
         let chunk = winograd ? winogradChunkSize(batch: n) : chunkSize(batch: n)
         withWeights { w, b in
-            if winograd { prepareWinograd(kernel: w, batch: n, training: training) }
+            if winograd {
+                prepareWinograd(kernel: w, batch: n, training: training, source: training ? nil : [kernel.value])
+            }
             input.data.withUnsafeBufferPointer { x in
                 out.data.withUnsafeMutableBufferPointer { y in
                     for start in stride(from: 0, to: n, by: chunk) {
@@ -182,7 +189,7 @@ public final class Conv2D: ActivatedLayer {
             self.input = nil
             self.output = nil
             return withWeights { w, b in
-                inferChunks(input, weights: w, bias: b, activation: activation,
+                inferChunks(input, weights: w, bias: b, source: [kernel.value], activation: activation,
                             pool: pool, poolOutputShape: poolOutputShape)
             }
         }
@@ -195,7 +202,7 @@ public final class Conv2D: ActivatedLayer {
         let chunk = winograd ? winogradChunkSize(batch: n) : chunkSize(batch: n)
         let full = Tensor(uninitializedShape: [n, g.outH, g.outW, filters])
         withWeights { w, bb in
-            if winograd { prepareWinograd(kernel: w, batch: n, training: true) }
+            if winograd { prepareWinograd(kernel: w, batch: n, training: true, source: nil) }
             input.data.withUnsafeBufferPointer { x in
                 pooled.data.withUnsafeMutableBufferPointer { yb in
                     full.data.withUnsafeMutableBufferPointer { fb in
@@ -221,29 +228,33 @@ public final class Conv2D: ActivatedLayer {
     /// Inference through this convolution and the BatchNormalization after it
     /// (in inference mode), then `activation` and optionally max pooling, as
     /// one convolution whose kernel column f is scaled by γ_f/√(σ²_f+ε) and
-    /// whose bias absorbs the shift. The folded weights are recomputed on
-    /// every call (a pass over the kernel, small next to the convolution), so
-    /// they always follow the current parameters.
+    /// whose bias absorbs the shift. The folded weights are kept until any of
+    /// the tensors they come from is written (see Tensor.version), so they
+    /// always follow the current parameters.
     func inferFolded(_ input: Tensor, batchNorm bn: BatchNormalization, activation act: Activation,
                      pool: MaxPooling2D?, poolOutputShape: [Int]) -> Tensor {
-        let (scale, shift) = bn.inferenceAffine()
-        let f = filters
-        let count = kernel.value.count
-        if foldedKernel.count != count { foldedKernel = [Float](repeating: 0, count: count) }
-        if foldedBias.count != f { foldedBias = [Float](repeating: 0, count: f) }
-        kernel.value.data.withUnsafeBufferPointer { w in
-            foldedKernel.withUnsafeMutableBufferPointer { fk in
-                for r in 0..<(count / f) {
-                    for j in 0..<f { fk[r * f + j] = w[r * f + j] * scale[j] }
+        let source = [kernel.value] + (bias.map { [$0.value] } ?? []) + bn.parameters.map(\.value)
+        if foldedStamp?.isCurrent(for: source) != true {
+            let (scale, shift) = bn.inferenceAffine()
+            let f = filters
+            let count = kernel.value.count
+            if foldedKernel.count != count { foldedKernel = [Float](repeating: 0, count: count) }
+            if foldedBias.count != f { foldedBias = [Float](repeating: 0, count: f) }
+            kernel.value.data.withUnsafeBufferPointer { w in
+                foldedKernel.withUnsafeMutableBufferPointer { fk in
+                    for r in 0..<(count / f) {
+                        for j in 0..<f { fk[r * f + j] = w[r * f + j] * scale[j] }
+                    }
                 }
             }
+            for j in 0..<f { foldedBias[j] = (bias?.value.data[j] ?? 0) * scale[j] + shift[j] }
+            foldedStamp = WeightStamp(source)
         }
-        for j in 0..<f { foldedBias[j] = (bias?.value.data[j] ?? 0) * scale[j] + shift[j] }
         self.input = nil
         self.output = nil
         return foldedKernel.withUnsafeBufferPointer { w in
             foldedBias.withUnsafeBufferPointer { b in
-                inferChunks(input, weights: w.baseAddress!, bias: b.baseAddress!, activation: act,
+                inferChunks(input, weights: w.baseAddress!, bias: b.baseAddress!, source: source, activation: act,
                             pool: pool, poolOutputShape: poolOutputShape)
             }
         }
@@ -251,14 +262,16 @@ public final class Conv2D: ActivatedLayer {
 
     /// Inference with the given weights, bias and activation, optionally
     /// followed by max pooling, chunk by chunk; nothing is kept for backward.
+    /// `source`: the tensors `weights` are computed from, for prepareWinograd.
     private func inferChunks(_ input: Tensor, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                             activation act: Activation, pool: MaxPooling2D?, poolOutputShape: [Int]) -> Tensor {
+                             source: [Tensor], activation act: Activation, pool: MaxPooling2D?,
+                             poolOutputShape: [Int]) -> Tensor {
         let g = geometry
         let n = input.batchCount
         let p = g.outH * g.outW
         let winograd = runsWinograd(batch: n)
         let chunk = winograd ? winogradChunkSize(batch: n) : chunkSize(batch: n)
-        if winograd { prepareWinograd(kernel: weights, batch: n, training: false) }
+        if winograd { prepareWinograd(kernel: weights, batch: n, training: false, source: source) }
         colsHoldWholeBatch = false
         // One chunk: the convolution, bias and (unless nil) activation into y.
         func convolve(_ x: UnsafePointer<Float>, _ start: Int, _ b: Int, _ y: UnsafeMutablePointer<Float>,
@@ -304,10 +317,15 @@ public final class Conv2D: ActivatedLayer {
         return pooled
     }
 
-    /// Whether a batch of n images runs Winograd: a batch too small to give
-    /// its GEMMs 128 rows (single-image latency) runs faster as one im2col GEMM.
+    /// Whether a batch of n images runs Winograd: with fewer than 16 tiles
+    /// the products are too short to pay for streaming the transformed
+    /// kernel (4x the 3x3 kernel's size). Measured on this 2-core EPYC, one
+    /// image of geron-deep (medians, interleaved runs): 14x14 maps (16 tiles)
+    /// 0.19 vs 0.24 ms (64 -> 128) and 0.31 vs 0.42 ms (128 -> 128, pooled)
+    /// Winograd vs direct; 7x7 maps (4 tiles) 0.43 vs 0.27 ms (128 -> 256)
+    /// and 0.77 vs 0.51 ms (256 -> 256, pooled).
     private func runsWinograd(batch n: Int) -> Bool {
-        usesWinograd && (forcedAlgorithm == .winograd || n * tileRows * tileColumns >= 128)
+        usesWinograd && (forcedAlgorithm == .winograd || n * tileRows * tileColumns >= 16)
     }
 
     /// Convolution, bias and (unless nil: the caller applies it later)
@@ -419,6 +437,7 @@ public final class Conv2D: ActivatedLayer {
             dcols = [Float](repeating: 0, count: chunk * p * k)
         }
         if winograd {
+            if computesInputGradient { transposeWinogradKernel() }
             let count = 36 * g.inC * filters
             if winogradKernelGradient.count != count {
                 winogradKernelGradient = [Float](repeating: 0, count: count)
@@ -601,7 +620,7 @@ public final class Conv2D: ActivatedLayer {
 // are exact for the function the forward computes: dM = A dY Aᵀ per tile,
 // dU[ξ] = V[ξ]ᵀ dM[ξ] → dKernel = Gᵀ dU G, dV[ξ] = dM[ξ] U[ξ]ᵀ → dInput =
 // B dV Bᵀ added over the overlapping tile windows. The transforms are C
-// (CFoveaKernels/winograd.c), the GEMMs OpenBLAS.
+// (CFoveaKernels/winograd.c), the GEMMs Fovea's own (gemm.c, see gemmNN).
 extension Conv2D {
     /// Which algorithm a convolution runs with; tests force one to compare them.
     enum Algorithm { case im2col, winograd, direct }
@@ -630,9 +649,9 @@ extension Conv2D {
 
     /// Images per chunk: the 36 transformed-tile and product matrices stay
     /// within a cache-sized budget, unless that leaves the GEMMs fewer than
-    /// `winogradMinimumRows` rows, where packing the kernel matrices starts
-    /// to dominate. Measured on this 2-core EPYC (geron-deep's layers, batch
-    /// 128 and 1024): floors of 128 to 1024 rows were within 5% of each other.
+    /// `winogradMinimumRows` rows. Measured on this 2-core EPYC with OpenBLAS
+    /// doing the products (geron-deep's layers, batch 128 and 1024): floors
+    /// of 128 to 1024 rows were within 5% of each other.
     func winogradChunkSize(batch n: Int) -> Int {
         let tilesPerImage = tileRows * tileColumns
         let cached = Self.winogradBudget / max(1, 36 * tilesPerImage * max(geometry.inC, filters))
@@ -646,8 +665,18 @@ extension Conv2D {
     /// them instead of transforming the input again: measured on this 2-core
     /// EPYC, geron-deep's training step spent 4–5% of its CPU time on that
     /// second transform.
-    fileprivate func prepareWinograd(kernel w: UnsafePointer<Float>, batch n: Int, training: Bool) {
-        transformKernel(w)
+    /// At inference `source` names the tensors `w` is computed from; while
+    /// they are unwritten the transformed kernel is reused (for a single
+    /// image, transforming geron-deep's 256 -> 256 kernel took longer than the
+    /// convolution).
+    fileprivate func prepareWinograd(kernel w: UnsafePointer<Float>, batch n: Int, training: Bool,
+                                     source: [Tensor]?) {
+        if let source, !training, winogradStamp?.isCurrent(for: source) == true {
+            // U is current.
+        } else {
+            transformKernel(w)
+            winogradStamp = training ? nil : source.map(WeightStamp.init)
+        }
         let perImage = 36 * tileRows * tileColumns * geometry.inC
         tilesKept = training && n * perImage <= Self.keptTilesBudget
         let chunkTiles = winogradChunkSize(batch: Int.max) * tileRows * tileColumns
@@ -675,6 +704,33 @@ extension Conv2D {
         }
     }
 
+    /// U[ξ]ᵀ (filters x in) for every ξ, for the input gradient's products.
+    fileprivate func transposeWinogradKernel() {
+        let c = geometry.inC, f = filters
+        if winogradKernelTransposed.count != 36 * c * f {
+            winogradKernelTransposed = [Float](repeating: 0, count: 36 * c * f)
+        }
+        winogradKernel.withUnsafeBufferPointer { u in
+            winogradKernelTransposed.withUnsafeMutableBufferPointer { ut in
+                let box = UncheckedSendable((u.baseAddress!, ut.baseAddress!))
+                parallelFor(36, costPerItem: c * f) { range in
+                    let (u, ut) = box.value
+                    for xi in range {
+                        let src = u + xi * c * f, dst = ut + xi * c * f
+                        // 16 x 16 blocks keep both sides' lines in cache.
+                        for i0 in stride(from: 0, to: c, by: 16) {
+                            for j0 in stride(from: 0, to: f, by: 16) {
+                                for i in i0..<min(i0 + 16, c) {
+                                    for j in j0..<min(j0 + 16, f) { dst[j * c + i] = src[i * f + j] }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// body(begin, end) over the kernel's (channel, filter) pairs in blocks
     /// of 16 (a vector), split over threads.
     fileprivate func forEachKernelBlock(_ plane: Int, _ body: (Int, Int) -> Void) {
@@ -695,12 +751,11 @@ extension Conv2D {
     }
 
     /// body(ξ) for the 36 GEMMs of a chunk, split between the engine's
-    /// threads, each GEMM one single-threaded OpenBLAS call (parallelFor runs
-    /// sgemm's own split inline here): GEMMs this small (a few hundred rows)
-    /// lose more to thread hand-offs than they gain. Measured on this 2-core
-    /// EPYC, batch 128, forward + backward: 14x14 128 -> 128 channels 63-67 ms
-    /// split by ξ vs 76-97 ms with two OpenBLAS threads per GEMM; 7x7 256 ->
-    /// 256 about even.
+    /// threads, each GEMM single-threaded: GEMMs this small (a few hundred
+    /// rows) lose more to thread hand-offs than they gain. Measured on this
+    /// 2-core EPYC (with OpenBLAS then), batch 128, forward + backward: 14x14
+    /// 128 -> 128 channels 63-67 ms split by ξ vs 76-97 ms with two threads
+    /// per GEMM; 7x7 256 -> 256 about even.
     fileprivate func forEachTransformIndex(_ body: (Int) -> Void) {
         parallelFor(36, minimumWork: 0) { range in
             for xi in range { body(xi) }
@@ -752,8 +807,8 @@ extension Conv2D {
         let relu: Int32 = act == .relu ? 1 : 0
         withWinogradBuffers(tileOffset: offset) { geo, v, m, u, _ in
             forEachTransformIndex { xi in
-                sgemm(m: tiles, n: f, k: c, a: v + xi * tiles * c, lda: c, b: u + xi * c * f, ldb: f,
-                      c: m + xi * tiles * f, ldc: f)
+                gemmNN(m: tiles, n: f, k: c, a: v + xi * tiles * c, lda: c, b: u + xi * c * f, ldb: f,
+                       c: m + xi * tiles * f, ldc: f)
             }
             parallelFor(tiles, costPerItem: 36 * f) { range in
                 fovea_wino4_transform_output(geo, m, range.lowerBound, range.upperBound, tiles, bias, relu, y)
@@ -780,14 +835,18 @@ extension Conv2D {
                 fovea_wino4_output_adjoint(geo, dy, range.lowerBound, range.upperBound, tiles, dm)
             }
             forEachTransformIndex { xi in
-                sgemm(transA: true, m: c, n: f, k: tiles, a: v + xi * tiles * c, lda: c,
-                      b: dm + xi * tiles * f, ldb: f, beta: 1, c: du + xi * c * f, ldc: f)
+                gemmTN(m: c, n: f, k: tiles, a: v + xi * tiles * c, lda: c,
+                       b: dm + xi * tiles * f, ldb: f, beta: 1, c: du + xi * c * f, ldc: f)
             }
             guard let dx else { return }
             // dV overwrites V, which the kernel gradient no longer needs.
-            forEachTransformIndex { xi in
-                sgemm(transB: true, m: tiles, n: c, k: f, a: dm + xi * tiles * f, lda: f,
-                      b: u + xi * c * f, ldb: f, c: v + xi * tiles * c, ldc: c)
+            // dV[ξ] = dM[ξ] · U[ξ]ᵀ, with U[ξ]ᵀ stored (transposeWinogradKernel).
+            winogradKernelTransposed.withUnsafeBufferPointer { ut in
+                let ut = ut.baseAddress!
+                forEachTransformIndex { xi in
+                    gemmNN(m: tiles, n: c, k: f, a: dm + xi * tiles * f, lda: f,
+                           b: ut + xi * c * f, ldb: c, c: v + xi * tiles * c, ldc: c)
+                }
             }
             parallelFor(b, costPerItem: tileRows * tileColumns * 36 * c) { range in
                 fovea_wino4_input_adjoint(geo, v, range.lowerBound, range.upperBound, tiles, dx)

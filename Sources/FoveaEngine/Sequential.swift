@@ -72,26 +72,33 @@ public final class Sequential {
         run(x, training: false, keepForBackward: false)
     }
 
+    /// When set, `run` reports each step it takes: the layers it covered
+    /// (a fused group spans several) and how long it took. For profiling.
+    var stepTimer: ((Range<Int>, Duration) -> Void)?
+
     private func run(_ x: Tensor, training: Bool, keepForBackward: Bool) -> Tensor {
         var h = x.shape == [x.batchCount] + inputShape ? x : x.reshaped([x.batchCount] + inputShape)
         var i = 0
+        let clock = ContinuousClock()
         while i < layers.count {
-            if !keepForBackward, let folded = inferFolded(h, at: i) {
-                (h, i) = folded
-                continue
-            }
-            // A convolution followed by max pooling runs fused, chunk by chunk,
-            // so the pooling reads the convolution's output from cache.
-            if training || !keepForBackward, i + 1 < layers.count,
-               let conv = layers[i] as? Conv2D, let pool = layers[i + 1] as? MaxPooling2D {
-                h = conv.forwardPooled(h, pool: pool, poolOutputShape: outputShapes[i + 1], training: training)
-                i += 2
-                continue
-            }
-            h = layers[i].forward(h, training: training)
-            i += 1
+            let first = i, start = clock.now
+            (h, i) = step(h, at: i, training: training, keepForBackward: keepForBackward)
+            stepTimer?(first..<i, clock.now - start)
         }
         return h
+    }
+
+    /// Runs the layer at index i, or the fused group starting there; returns
+    /// the output and the index of the next layer.
+    private func step(_ h: Tensor, at i: Int, training: Bool, keepForBackward: Bool) -> (Tensor, Int) {
+        if !keepForBackward, let folded = inferFolded(h, at: i) { return folded }
+        // A convolution followed by max pooling runs fused, chunk by chunk,
+        // so the pooling reads the convolution's output from cache.
+        if training || !keepForBackward, i + 1 < layers.count,
+           let conv = layers[i] as? Conv2D, let pool = layers[i + 1] as? MaxPooling2D {
+            return (conv.forwardPooled(h, pool: pool, poolOutputShape: outputShapes[i + 1], training: training), i + 2)
+        }
+        return (layers[i].forward(h, training: training), i + 1)
     }
 
     /// Inference through a linear Conv2D, the BatchNormalization after it,

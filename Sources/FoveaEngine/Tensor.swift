@@ -14,7 +14,12 @@
 /// buffer is large and mutated in place by layers and optimizers.
 public final class Tensor: @unchecked Sendable, CustomStringConvertible {
     public private(set) var shape: [Int]
-    public var data: [Float]
+    /// Every write through `data` (in place or whole) bumps `version`, which
+    /// lets layers cache what they derive from weights (Winograd-transformed
+    /// or BatchNorm-folded kernels) and notice when the weights change.
+    /// Without `oldValue` the observer keeps in-place writes in place.
+    public var data: [Float] { didSet { version &+= 1 } }
+    public private(set) var version: UInt64 = 0
 
     public var count: Int { data.count }
     public var rank: Int { shape.count }
@@ -66,6 +71,19 @@ public final class Tensor: @unchecked Sendable, CustomStringConvertible {
     public var description: String {
         let head = data.prefix(8).map { String(format: "%.4g", Double($0)) }.joined(separator: ", ")
         return "Tensor(shape: \(shape), [\(head)\(data.count > 8 ? ", …" : "")])"
+    }
+}
+
+/// The tensors a derived buffer was computed from and their versions then.
+struct WeightStamp {
+    private let entries: [(tensor: Tensor, version: UInt64)]
+
+    init(_ tensors: [Tensor]) { entries = tensors.map { ($0, $0.version) } }
+
+    /// Whether `tensors` are the recorded ones, unwritten since.
+    func isCurrent(for tensors: [Tensor]) -> Bool {
+        entries.count == tensors.count
+            && zip(entries, tensors).allSatisfy { $0.tensor === $1 && $0.version == $1.version }
     }
 }
 

@@ -23,6 +23,9 @@ public enum Engine {
     }
     private static let settings = Settings()
 
+    /// Developer A/B switch (`fovea bench --ab`): code under experiment reads it.
+    nonisolated(unsafe) public static var _experiment = true
+
     /// Number of threads used by the engine's parallel loops (and so by BLAS).
     public static var threads: Int {
         settings.lock.lock(); defer { settings.lock.unlock() }

@@ -1,7 +1,9 @@
 // BLAS bridge: every transpose combination of `sgemm`, including the large
 // products split into row or column blocks over two threads and the
-// single-row GEMV path, against a plain triple loop in Double.
+// single-row GEMV path, and Fovea's own GEMM loops, against a plain triple
+// loop in Double.
 
+import CFoveaKernels
 import XCTest
 @testable import FoveaEngine
 
@@ -44,5 +46,67 @@ final class BLASTests: XCTestCase {
                 XCTAssertLessThan(worst, 1e-4, label)
             }
         }
+    }
+
+    /// Fovea's own GEMM loops (gemm.c) for C = A·B and C = Aᵀ·B, overwrite
+    /// and accumulate: row counts off the 8-row block (tails of 4, 2, 1),
+    /// column counts off the 32-column panel (the zero-padded staging path),
+    /// depths past one 256-deep slice, and leading dimensions wider than
+    /// the matrices.
+    func testOwnGemmLoopsMatchNaiveLoops() {
+        for (m, n, k) in [(8, 32, 8), (15, 64, 3), (1, 32, 300), (37, 96, 513), (4, 256, 256), (13, 45, 20), (3, 7, 5)] {
+            for transposed in [false, true] {
+                for accumulate in [false, true] {
+                    let label = "\(m)x\(n)x\(k) transposed \(transposed) accumulate \(accumulate)"
+                    // Leading dimensions 3 wider than needed.
+                    let lda = (transposed ? m : k) + 3, ldb = n + 3, ldc = n + 3
+                    let a = randomTensor([(transposed ? k : m) * lda], seed: 11).data
+                    let b = randomTensor([k * ldb], seed: 12).data
+                    let c0 = randomTensor([m * ldc], seed: 13).data
+                    var c = c0
+                    var scratch = [Float](repeating: 0, count: k * 32 + 256)
+                    let status = a.withUnsafeBufferPointer { ap in
+                        b.withUnsafeBufferPointer { bp in
+                            c.withUnsafeMutableBufferPointer { cp in
+                                scratch.withUnsafeMutableBufferPointer { sp in
+                                    (transposed ? fovea_gemm_tn : fovea_gemm_nn)(
+                                        m, n, k, ap.baseAddress!, lda, bp.baseAddress!, ldb,
+                                        cp.baseAddress!, ldc, accumulate ? 1 : 0, sp.baseAddress!)
+                                }
+                            }
+                        }
+                    }
+                    XCTAssertEqual(status, 0, label)
+                    var worst = 0.0
+                    for i in 0..<m {
+                        for j in 0..<ldc {
+                            let at = i * ldc + j
+                            guard j < n else {
+                                // Padding columns of C are never touched.
+                                XCTAssertEqual(c[at], c0[at], "\(label): wrote outside C at \(i), \(j)")
+                                continue
+                            }
+                            var s = accumulate ? Double(c0[at]) : 0
+                            for p in 0..<k {
+                                let av = transposed ? a[p * lda + i] : a[i * lda + p]
+                                s += Double(av) * Double(b[p * ldb + j])
+                            }
+                            worst = max(worst, abs(Double(c[at]) - s) / max(1, abs(s)))
+                        }
+                    }
+                    XCTAssertLessThan(worst, 1e-4, label)
+                }
+            }
+        }
+    }
+
+    /// Without scratch space an n off the 32-column panel is refused, not
+    /// written half-way.
+    func testOwnGemmRefusesARaggedProductWithoutScratch() {
+        let a = [Float](repeating: 1, count: 4 * 4), b = [Float](repeating: 1, count: 4 * 40)
+        var c = [Float](repeating: 7, count: 4 * 40)
+        let status = fovea_gemm_nn(4, 40, 4, a, 4, b, 40, &c, 40, 0, nil)
+        XCTAssertEqual(status, -1)
+        XCTAssertEqual(c[35], 7)
     }
 }

@@ -45,6 +45,20 @@ final class BenchTests: XCTestCase {
         XCTAssertGreaterThan(parts[2].backwardMilliseconds, 0)
     }
 
+    func testInferenceProfileCoversEveryLayerOnceInFusedSteps() throws {
+        let steps = try Bench.inferenceProfile(.foveaEMNIST, batch: 2, warmup: 0, iterations: 1)
+        let layers = try Architecture.foveaEMNIST.make().layers
+        // Each step names its layers in order; together they are the model.
+        let covered = steps.flatMap { $0.part.split(separator: "+").map(String.init) }
+        XCTAssertEqual(covered, layers.map(\.name))
+        // Conv + BN + ReLU (+ pooling) run as one folded step.
+        XCTAssertEqual(steps.first?.type, "Conv2D+BatchNormalization+Activation")
+        XCTAssertEqual(steps[1].type, "Conv2D+BatchNormalization+Activation+MaxPooling2D")
+        XCTAssertTrue(steps.allSatisfy { $0.forwardMilliseconds >= 0 && $0.backwardMilliseconds == 0 })
+        XCTAssertGreaterThan(steps[0].forwardMilliseconds, 0)
+        XCTAssertThrowsError(try Bench.inferenceProfile(.lenet5, batch: 0))
+    }
+
     func testRefusesAModelWithoutAClassifier() {
         XCTAssertThrowsError(try Bench.profile(.cholletConvBase, batch: 2, warmup: 0, iterations: 1))
         XCTAssertThrowsError(try Bench.run(.cholletConvBase, config: tiny))

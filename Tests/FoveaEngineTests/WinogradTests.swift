@@ -121,4 +121,69 @@ final class WinogradTests: XCTestCase {
         strided.forcedAlgorithm = .winograd
         XCTAssertFalse(strided.usesWinograd)
     }
+
+    /// At inference the transformed kernel is kept between calls; a write
+    /// to the weights in place, a whole new weight array, or an optimizer
+    /// step must each be seen by the next call. The reference is the same
+    /// layer through im2col, which keeps nothing.
+    func testInferenceFollowsEveryWeightChange() throws {
+        Engine.seed(21)
+        let conv = Conv2D(filters: 16, kernelSize: 3, padding: .same, activation: .relu, name: "c")
+        _ = try conv.build(inputShape: [14, 14, 8])
+        let x = randomTensor([1, 14, 14, 8], seed: 22)
+        func infer(_ algorithm: Conv2D.Algorithm?) -> [Double] {
+            conv.forcedAlgorithm = algorithm
+            defer { conv.forcedAlgorithm = nil }
+            return conv.forward(x, training: false).data.map(Double.init)
+        }
+        // One image of 14x14 is 16 tiles: Winograd without forcing.
+        XCTAssertTrue(conv.usesWinograd)
+        var previous = infer(nil)
+        XCTAssertLessThan(relativeError(previous, infer(.im2col)), 1e-5, "first call")
+        let changes: [(String, () -> Void)] = [
+            ("in-place write", { conv.kernel.value.data[5] += 0.75 }),
+            ("new array", { conv.kernel.value.data = conv.kernel.value.data.map { -$0 } }),
+            ("optimizer step", {
+                for p in conv.parameters { p.grad.fill(0.5) }
+                SGD(learningRate: 0.1).step(conv.parameters)
+            }),
+        ]
+        for (label, change) in changes {
+            change()
+            let now = infer(nil)
+            XCTAssertLessThan(relativeError(now, infer(.im2col)), 1e-5, label)
+            XCTAssertGreaterThan(relativeError(now, previous), 1e-3, "\(label) changed nothing")
+            previous = now
+        }
+        // Unchanged weights: the cached transform gives the same result.
+        XCTAssertEqual(infer(nil), previous)
+    }
+
+    /// The same for a convolution folded with the BatchNormalization after
+    /// it (Sequential's inference path): moving statistics written after a
+    /// first prediction change the next one, which matches running the
+    /// layers one by one.
+    func testFoldedInferenceFollowsBatchNormChanges() throws {
+        Engine.seed(23)
+        let conv = Conv2D(filters: 16, kernelSize: 3, padding: .same, useBias: false)
+        let bn = BatchNormalization()
+        let model = try Sequential(inputShape: [14, 14, 8],
+                                   layers: [conv, bn, ActivationLayer(.relu), MaxPooling2D(poolSize: 2)])
+        let x = randomTensor([2, 14, 14, 8], seed: 24)
+        func layerByLayer() -> [Double] {
+            conv.forcedAlgorithm = .im2col
+            defer { conv.forcedAlgorithm = nil }
+            var h = x
+            for layer in model.layers { h = layer.forward(h, training: false) }
+            return h.data.map(Double.init)
+        }
+        let first = model.predict(x).data.map(Double.init)
+        XCTAssertLessThan(relativeError(first, layerByLayer()), 1e-5)
+        for (i, p) in bn.parameters.enumerated() {
+            for j in p.value.data.indices { p.value.data[j] = 0.25 + Float((i + j) % 5) * 0.2 }
+        }
+        let second = model.predict(x).data.map(Double.init)
+        XCTAssertLessThan(relativeError(second, layerByLayer()), 1e-5)
+        XCTAssertGreaterThan(relativeError(second, first), 1e-3)
+    }
 }

@@ -57,6 +57,16 @@ void fovea_maxpool2x2_backward(const float *x, const float *y, const float *grad
 void fovea_adam_update(float *w, const float *g, float *m, float *v, size_t n,
                        float beta1, float beta2, float alpha, float epsilon);
 
+// ---- Small-depth GEMM (gemm.c) ----
+/// c (m x n, row stride ldc) = a (m x k) · b (k x n), or += when accumulate
+/// != 0; all row-major. When n is not a multiple of 32, `scratch` must hold
+/// k * 32 + 256 floats (else -1 is returned and nothing is written).
+int fovea_gemm_nn(long m, long n, long k, const float *a, long lda, const float *b, long ldb,
+                  float *c, long ldc, int accumulate, float *scratch);
+/// The same with a stored transposed: c = or += aᵀ · b, a being k x m (row stride lda).
+int fovea_gemm_tn(long m, long n, long k, const float *a, long lda, const float *b, long ldb,
+                  float *c, long ldc, int accumulate, float *scratch);
+
 // ---- Winograd F(4x4, 3x3) convolution (winograd.c) ----
 // Transforms around the 36 GEMMs M[ξ] = V[ξ] · U[ξ] of a 3x3 stride-1 NHWC
 // convolution, and their adjoints for the backward pass. Matrices indexed
