@@ -33,7 +33,10 @@ extension Conv2D {
                        outHeight: g.outH, outWidth: g.outW, bias: bias, relu: relu, parallel: parallel, into: y)
     }
 
-    /// fovea_conv_direct_forward over threads (by image, or by rows of one image).
+    /// fovea_conv_direct_forward over threads: by image, or for fewer images
+    /// than threads by 32-filter blocks (when there are at least as many
+    /// blocks as threads: each thread then reads only its share of the
+    /// kernel, and 7-row maps split evenly) or else by output rows.
     private func directConvolve(_ x: UnsafePointer<Float>, images b: Int, height: Int, width: Int, channels: Int,
                                 kernel: UnsafePointer<Float>, filters f: Int, padTop: Int, padLeft: Int,
                                 outHeight: Int, outWidth: Int, bias: UnsafePointer<Float>?, relu: Bool,
@@ -43,12 +46,13 @@ extension Conv2D {
         let outSize = outHeight * outWidth * f
         let cost = outSize * kh * kw * channels
         let name = self.name
-        func run(_ first: Int, _ count: Int, _ rows: Range<Int>) {
+        func run(_ first: Int, _ count: Int, _ rows: Range<Int>, _ filterRange: Range<Int>? = nil) {
+            let fr = filterRange ?? 0..<f
             let status = fovea_conv_direct_forward(x + first * imageSize, Int32(count), Int32(height), Int32(width),
                                                    Int32(channels), kernel, Int32(kh), Int32(kw), Int32(f),
                                                    Int32(padTop), Int32(padLeft), Int32(outHeight), Int32(outWidth),
                                                    bias, relu ? 1 : 0, Int32(rows.lowerBound), Int32(rows.upperBound),
-                                                   y + first * outSize)
+                                                   Int32(fr.lowerBound), Int32(fr.upperBound), y + first * outSize)
             // Its scratch is a padded image and kernel: failing means the
             // process is out of memory, as a Swift allocation would trap.
             precondition(status == 0, "\(name): out of memory for the convolution's scratch buffers")
@@ -60,6 +64,17 @@ extension Conv2D {
         }
         if b >= threads || b * cost < 131_072 {
             parallelFor(b, costPerItem: cost) { range in run(range.lowerBound, range.count, 0..<outHeight) }
+            return
+        }
+        let blocks = (f + 31) / 32
+        if blocks >= threads {
+            let parts = max(1, threads / max(1, b))
+            parallelFor(b * parts, costPerItem: cost / parts, minimumWork: 2) { range in
+                for task in range {
+                    let image = task / parts, part = task % parts
+                    run(image, 1, 0..<outHeight, (blocks * part / parts * 32)..<min(f, blocks * (part + 1) / parts * 32))
+                }
+            }
             return
         }
         let bands = max(1, threads / max(1, b))
