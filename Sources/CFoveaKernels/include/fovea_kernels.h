@@ -19,6 +19,16 @@ const char *fovea_kernels_isa(void);
 int fovea_parallel_depth(void);
 void fovea_set_parallel_depth(int depth);
 
+// ---- Worker threads (pool.c) ----
+typedef void (*fovea_pool_task)(void *ctx, long chunk);
+/// Runs fn(ctx, c) for every c in 0..<chunks on the calling thread and up to
+/// threads - 1 spinning workers (started on first use), each chunk once, and
+/// returns when all are done. Returns -1 without running anything when
+/// there is nothing to split (threads or chunks below 2), no worker could be
+/// started, or another thread's job is running: the caller then runs the
+/// work itself.
+int fovea_pool_run(int threads, long chunks, fovea_pool_task fn, void *ctx);
+
 // ---- Direct convolution (direct_conv.c): stride 1, few input channels ----
 // NHWC x (images x in_h x in_w x in_c), kernel [kh][kw][in_c][filters],
 // y (images x out_h x out_w x filters); zero padding pad_top/pad_left.
