@@ -8,6 +8,12 @@ cross-entropy), and prints one table: model, metric, Fovea, Keras, and the
 ratio Fovea/Keras. Called by Tools/bench_keras.sh, which prepares the venv and
 the release build; see that script for the environment variables.
 
+With --rounds N the Fovea-then-Keras pair runs N times per model, back to
+back, and the table gives the median of each figure, the median of the
+per-round ratios and their range, and in how many rounds the target was met:
+on a shared VM whose speed drifts by 10-50% within minutes, one pair is a
+sample, not a verdict.
+
 Metrics (same definitions as Sources/FoveaEngine/Bench.swift):
   train img/s      batch 128, warm-up batches then timed batches of one
                    optimizer step each (forward, loss, backward, Adam update)
@@ -114,33 +120,44 @@ def main():
     ap.add_argument("--threads", type=int, default=os.cpu_count(), help="threads for both (default: all cores)")
     ap.add_argument("--quick", action="store_true", help="fewer timed batches (a smoke test, noisy)")
     ap.add_argument("--json", metavar="FILE", help="also write all figures to FILE")
+    ap.add_argument("--rounds", type=int, default=1, help="Fovea-then-Keras pairs per model (default 1)")
     args = ap.parse_args()
+    if args.rounds < 1:
+        ap.error("--rounds must be at least 1")
 
     # Model by model, Fovea then Keras, so that both meet about the same load
     # from whatever else runs on the machine.
     keras_setup(args.threads)
-    fovea, keras_res, loads = None, {}, []
+    fovea_runs, keras_runs, loads = {}, {}, []
+    fovea = None
     for name in MODELS:
-        f = fovea_results(args.fovea, args.threads, args.quick, name)
-        # Keras runs exactly the batch counts Fovea reports having used.
-        k, versions = keras_results([name], f["config"])
-        keras_res.update(k)
-        loads.append(f"{name} {f['machine'].get('load_average', float('nan')):.2f} / {versions['load_average']:.2f}")
-        if fovea is None:
-            fovea = f
-        else:
-            fovea["models"] += f["models"]
+        for _ in range(args.rounds):
+            f = fovea_results(args.fovea, args.threads, args.quick, name)
+            # Keras runs exactly the batch counts Fovea reports having used.
+            k, versions = keras_results([name], f["config"])
+            fovea_runs.setdefault(name, []).append(f["models"][0])
+            keras_runs.setdefault(name, []).append(k[name])
+            loads.append(f"{name} {f['machine'].get('load_average', float('nan')):.2f} / {versions['load_average']:.2f}")
+            if fovea is None:
+                fovea = f
 
-    # (model, metric, Fovea, Keras, target ratio Fovea/Keras, True when higher is better)
+    def median(values):
+        v = sorted(values)
+        n = len(v)
+        return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
+
+    # (model, metric, Fovea figures, Keras figures, target ratio, True when higher is better)
     rows = []
-    for m in fovea["models"]:
-        k = keras_res[m["model"]]
-        rows.append((m["model"], "train img/s (batch %d)" % fovea["config"]["train_batch"],
-                     m["train_images_per_s"], k["train_images_per_s"], 1.5, True))
-        rows.append((m["model"], "infer img/s (batch %d)" % fovea["config"]["infer_batch"],
-                     m["infer_images_per_s"], k["infer_images_per_s"], 1.5, True))
-        rows.append((m["model"], "latency ms vs tf.function", m["latency_ms"], k["latency_ms"], 0.3, False))
-        rows.append((m["model"], "latency ms vs eager", m["latency_ms"], k["latency_eager_ms"], None, False))
+    for name in MODELS:
+        fr, kr = fovea_runs[name], keras_runs[name]
+        rows.append((name, "train img/s (batch %d)" % fovea["config"]["train_batch"],
+                     [m["train_images_per_s"] for m in fr], [k["train_images_per_s"] for k in kr], 1.5, True))
+        rows.append((name, "infer img/s (batch %d)" % fovea["config"]["infer_batch"],
+                     [m["infer_images_per_s"] for m in fr], [k["infer_images_per_s"] for k in kr], 1.5, True))
+        rows.append((name, "latency ms vs tf.function", [m["latency_ms"] for m in fr],
+                     [k["latency_ms"] for k in kr], 0.3, False))
+        rows.append((name, "latency ms vs eager", [m["latency_ms"] for m in fr],
+                     [k["latency_eager_ms"] for k in kr], None, False))
 
     machine = fovea["machine"]
     print(f"CPU: {machine['cpu']}, {machine['cores']} cores; threads: Fovea {fovea['threads']}, "
@@ -150,20 +167,27 @@ def main():
           f"OPENBLAS_L2_SIZE={os.environ.get('OPENBLAS_L2_SIZE', '-')}")
     print(f"1-min load average before Fovea / Keras: {', '.join(loads)} "
           f"(above {machine['cores']}: other work competed for the CPU)")
+    several = args.rounds > 1
+    if several:
+        print(f"{args.rounds} rounds per model: medians; ratio = median of the per-round ratios [lowest-highest]")
     print(f"{'model':<14} {'metric':<27} {'Fovea':>9} {'Keras':>9} {'Fovea/Keras':>11}  target")
     print("-" * 84)
     for model, metric, f, k, target, higher in rows:
         digits = 1 if higher else 3
-        ratio = f / k
+        ratios = [a / b for a, b in zip(f, k)]
+        ratio = median(ratios)
+        spread = f" [{min(ratios):.2f}-{max(ratios):.2f}]" if several else ""
         if target is None:
             verdict = ""
         else:
-            met = ratio >= target if higher else ratio <= target
-            verdict = f"{'>=' if higher else '<='} {target:.2f}x {'met' if met else 'NOT met'}"
-        print(f"{model:<14} {metric:<27} {f:>9.{digits}f} {k:>9.{digits}f} {ratio:>10.2f}x  {verdict}")
+            met = [r >= target if higher else r <= target for r in ratios]
+            verdict = f"{'>=' if higher else '<='} {target:.2f}x "
+            verdict += f"met in {sum(met)} of {len(met)}" if several else ("met" if met[0] else "NOT met")
+        print(f"{model:<14} {metric:<27} {median(f):>9.{digits}f} {median(k):>9.{digits}f} {ratio:>10.2f}x{spread}  {verdict}")
     if args.json:
         with open(args.json, "w") as fh:
-            json.dump({"fovea": fovea, "keras": keras_res, "versions": versions}, fh, indent=1)
+            json.dump({"fovea": fovea_runs, "keras": keras_runs, "versions": versions, "rounds": args.rounds},
+                      fh, indent=1)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@
 #   FOVEA_BIN        a release-built fovea binary (default: build one with
 #                    `swift build -c release --product fovea`)
 #   THREADS          threads for both Fovea and Keras (default: all cores)
-# Arguments are passed on to bench_keras.py (e.g. --quick, --json FILE).
+# Arguments are passed on to bench_keras.py (e.g. --rounds 3, --quick, --json FILE).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
