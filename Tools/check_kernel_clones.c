@@ -29,5 +29,15 @@ int main(int argc, char **argv){
   fovea_wino4_transform_input(&g,wx,0,tiles,tiles,wv); fwrite(wv,4,36*tiles*20,out);
   float *wm=malloc(4L*36*tiles*8),*wy=calloc(2*7*6*8,4); fill(wm,36*tiles*8,10);
   fovea_wino4_transform_output(&g,wm,0,tiles,tiles,b,1,wy); fwrite(wy,4,2*7*6*8,out);
+  // the products: 37 x 96 x 300 (row tail, two depth slices), and the
+  // transposed-A form accumulating onto it; then one image's direct forward
+  // split by filter block (two halves written separately)
+  float *ga=malloc(4L*37*300),*gb=malloc(4L*300*96),*gc=calloc(37*96,4),*gs=malloc(4L*(300*32+256));
+  fill(ga,37*300,11); fill(gb,300*96,12);
+  fovea_gemm_nn(37,96,300,ga,300,gb,96,gc,96,0,gs); fwrite(gc,4,37*96,out);
+  fovea_gemm_tn(37,96,300,ga,37,gb,96,gc,96,1,gs); fwrite(gc,4,37*96,out);
+  float *y2=calloc(oh*ow*f,4);
+  fovea_conv_direct_forward(x,1,h,w,c,k,kh,kw,f,pt,pl,oh,ow,b,0,0,oh,0,32,y2);
+  fovea_conv_direct_forward(x,1,h,w,c,k,kh,kw,f,pt,pl,oh,ow,b,0,0,oh,32,f,y2); fwrite(y2,4,oh*ow*f,out);
   fclose(out); return 0;
 }

@@ -13,14 +13,14 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 for variant in shipped v3 base; do
     mkdir "$work/$variant"
-    cp "$src"/*.c "$work/$variant/"
+    cp "$src"/*.c "$src"/*.h "$work/$variant/"
     flags=()
     case $variant in
         v3) flags=(-march=x86-64-v3) ;;
         base) flags=(-march=x86-64) ;;
     esac
     if [ "$variant" != shipped ]; then
-        sed -i 's/^#define CLONES .*/#define CLONES/' "$work/$variant"/*.c
+        sed -i 's/^#define CLONES .*/#define CLONES/' "$work/$variant"/vector.h
     fi
     clang -O3 -fno-math-errno -mprefer-vector-width=512 ${flags[@]+"${flags[@]}"} -I"$src/include" \
         "$root/Tools/check_kernel_clones.c" "$work/$variant"/*.c -o "$work/check-$variant"

@@ -6,18 +6,10 @@
 // several kernel taps, in vector registers.
 // Layout as in FoveaEngine: NHWC activations, kernels [kh][kw][C][F].
 #include "fovea_kernels.h"
+#include "vector.h"
 #include <stdlib.h>
 #include <string.h>
 
-#define CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#define INLINE static inline __attribute__((always_inline))
-
-// GCC/Clang vector extension: one AVX-512 register in the x86-64-v4 clone,
-// two AVX2 or four SSE registers in the others.
-typedef float v16 __attribute__((vector_size(64)));
-typedef float v16u __attribute__((vector_size(64), aligned(4)));
-#define LOAD(p) (*(const v16u *)(p))
-#define STORE(p, v) (*(v16u *)(p) = (v))
 
 // Output channels per block (two vectors), output pixels per forward step
 // (16 accumulators), kernel taps per kernel-gradient pass (20 accumulators).

@@ -8,15 +8,9 @@
 // Blocks run column panel by column panel, so one panel of B (depth x 32)
 // stays in cache while every row block of A passes it.
 #include "fovea_kernels.h"
+#include "vector.h"
 #include <string.h>
 
-#define CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#define INLINE static inline __attribute__((always_inline))
-
-typedef float v16 __attribute__((vector_size(64)));
-typedef float v16u __attribute__((vector_size(64), aligned(4)));
-#define LOAD(p) (*(const v16u *)(p))
-#define STORE(p, v) (*(v16u *)(p) = (v))
 
 #define NB 32
 #ifndef KC

@@ -1,8 +1,8 @@
 // Optimizer updates over a parameter's values: memory-bound loops, written
 // once here so each element is read and written in a single pass.
 #include "fovea_kernels.h"
+#include "vector.h"
 
-#define CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 
 CLONES
 void fovea_adam_update(float *restrict w, const float *restrict g, float *restrict m, float *restrict v, size_t n,

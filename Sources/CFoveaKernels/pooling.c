@@ -1,15 +1,11 @@
 // 2x2 max pooling with stride 2 and no padding (the pooling of nearly every
 // classic CNN), forward and backward, 16 channels per vector.
 #include "fovea_kernels.h"
+#include "vector.h"
 #include <string.h>
 
-#define CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 
-typedef float v16 __attribute__((vector_size(64)));
 typedef int v16i __attribute__((vector_size(64)));
-typedef float v16u __attribute__((vector_size(64), aligned(4)));
-#define LOAD(p) (*(const v16u *)(p))
-#define STORE(p, v) (*(v16u *)(p) = (v))
 
 // b where mask, else a (mask lanes all ones or all zeros). A macro: vector
 // arguments of a shared helper would change ABI between the clones.

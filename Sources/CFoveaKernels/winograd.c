@@ -6,14 +6,11 @@
 // Every transform works on 16 channels at a time (one AVX-512 register,
 // two AVX2 ones), which NHWC keeps contiguous.
 #include "fovea_kernels.h"
+#include "vector.h"
 #include <string.h>
 
 #define LANES 16
 typedef float vec __attribute__((vector_size(LANES * sizeof(float))));
-
-// x86-64-v4 is AVX-512 (F, BW, CD, DQ, VL), x86-64-v3 AVX2 + FMA.
-#define CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#define INLINE static inline __attribute__((always_inline))
 
 // Vectors cross helpers by pointer only: by value their ABI would differ
 // between the clones. A channel block of n < LANES values leaves the other

@@ -198,13 +198,7 @@ public enum Bench {
         guard batch >= 1, iterations >= 1, warmup >= 0 else {
             throw EngineError.invalidArgument("profile: batch and iterations must be at least 1, warm-up at least 0")
         }
-        Engine.seed(seed)
-        let model = try architecture.make(classes: classes)
-        var rng = SplitMix64(seed: seed)
-        let x = Tensor(shape: [batch] + model.inputShape)
-        x.data.withUnsafeMutableBufferPointer { p in
-            for i in p.indices { p[i] = rng.nextUnitFloat() }
-        }
+        var (model, x, rng) = try seededModel(architecture, classes: classes, batch: batch, seed: seed)
         let y = Tensor(shape: [batch], data: (0..<batch).map { _ in Float(Int(rng.next() % UInt64(classes))) })
         let loss = SoftmaxCrossEntropy(sparse: true)
         let optimizer = Adam()
@@ -281,13 +275,7 @@ public enum Bench {
         guard batch >= 1, iterations >= 1, warmup >= 0 else {
             throw EngineError.invalidArgument("profile: batch and iterations must be at least 1, warm-up at least 0")
         }
-        Engine.seed(seed)
-        let model = try architecture.make(classes: classes)
-        var rng = SplitMix64(seed: seed)
-        let x = Tensor(shape: [batch] + model.inputShape)
-        x.data.withUnsafeMutableBufferPointer { p in
-            for i in p.indices { p[i] = rng.nextUnitFloat() }
-        }
+        let (model, x, _) = try seededModel(architecture, classes: classes, batch: batch, seed: seed)
         var steps: [Range<Int>] = []
         var times: [Double] = []
         var timed = false
@@ -311,6 +299,21 @@ public enum Bench {
                               type: layers.map(\.typeName).joined(separator: "+"),
                               forwardMilliseconds: t * ms, backwardMilliseconds: 0)
         }
+    }
+
+    /// A model of `architecture` built after seeding the engine, a batch of
+    /// `batch` uniform random images for it, and the generator that made
+    /// them (for labels), all from `seed`.
+    private static func seededModel(_ architecture: Architecture, classes: Int, batch: Int,
+                                    seed: UInt64) throws -> (Sequential, Tensor, SplitMix64) {
+        Engine.seed(seed)
+        let model = try architecture.make(classes: classes)
+        var rng = SplitMix64(seed: seed)
+        let x = Tensor(shape: [batch] + model.inputShape)
+        x.data.withUnsafeMutableBufferPointer { p in
+            for i in p.indices { p[i] = rng.nextUnitFloat() }
+        }
+        return (model, x, rng)
     }
 
     private static func seconds(_ d: Duration) -> Double {
