@@ -20,6 +20,11 @@ int main(int argc, char **argv){
   fill(pg,2*qh*qw*pc,6);
   fovea_maxpool2x2_forward(px,2,ph,pw,pc,qh,qw,py); fwrite(py,4,2*qh*qw*pc,out);
   fovea_maxpool2x2_backward(px,py,pg,2,ph,pw,pc,qh,qw,pd); fwrite(pd,4,2*ph*pw*pc,out);
+  // the index-keeping pooling and its scatter on the same input
+  unsigned char *pk=malloc(2*qh*qw*pc); float *py2=calloc(2*qh*qw*pc,4),*pd2=calloc(2*ph*pw*pc,4),*pkf=malloc(4L*2*qh*qw*pc);
+  fovea_maxpool2x2_forward_index(px,2,ph,pw,pc,qh,qw,py2,pk); fwrite(py2,4,2*qh*qw*pc,out);
+  for(long i=0;i<2L*qh*qw*pc;i++) pkf[i]=pk[i]; fwrite(pkf,4,2*qh*qw*pc,out);
+  fovea_maxpool2x2_scatter(pg,pk,2,ph,pw,pc,qh,qw,pd2); fwrite(pd2,4,2*ph*pw*pc,out);
   // adam on 1000 values
   float *aw=malloc(4000),*ag=malloc(4000),*am=calloc(1000,4),*av=calloc(1000,4); fill(aw,1000,7); fill(ag,1000,8);
   for(int t=0;t<3;t++) fovea_adam_update(aw,ag,am,av,1000,0.9f,0.999f,1e-3f,1e-7f); fwrite(aw,4,1000,out);

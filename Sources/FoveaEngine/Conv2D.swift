@@ -39,6 +39,11 @@ public final class Conv2D: ActivatedLayer {
     private var cols: [Float] = []
     private var dcols: [Float] = []
     private var pooledScratch: [Float] = []
+    /// After a training forward of a first layer fused with 2x2 pooling:
+    /// the pooled output and, per pooled value, the window cell that won
+    /// (see directPooledForward); nil otherwise.
+    var pooledForBackward: Tensor?
+    var poolIndex: [UInt8] = []
     private var foldedKernel: [Float] = []
     private var foldedBias: [Float] = []
     /// The kernel rotated 180° with in/out channels swapped, [kh][kw][filters][in],
@@ -144,6 +149,7 @@ public final class Conv2D: ActivatedLayer {
     }
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
+        pooledForBackward = nil
         let g = geometry
         let n = input.batchCount
         let p = g.outH * g.outW
@@ -186,6 +192,7 @@ public final class Conv2D: ActivatedLayer {
     /// full convolution output is never materialised; in training it is kept
     /// (both layers' backward need it) but not read back from memory.
     func forwardPooled(_ input: Tensor, pool: MaxPooling2D, poolOutputShape: [Int], training: Bool) -> Tensor {
+        pooledForBackward = nil
         if usesDirect && !runsWinograd(batch: input.batchCount) {
             forwardUsedWinograd = false
             return directPooledForward(input, pool: pool, poolOutputShape: poolOutputShape, training: training)
@@ -400,6 +407,9 @@ public final class Conv2D: ActivatedLayer {
         if usesDirect && !computesInputGradient && !forwardUsedWinograd {
             return directPooledBackward(gradOutput, pool: pool)
         }
+        precondition(pooledForBackward == nil,
+                     "\(name): the forward kept only pooling indices (no input gradient); "
+                     + "set computesInputGradient before the forward pass to get one")
         let chunk = backwardChunkSize(batch: gradOutput.batchCount)
         let outPerImage = geometry.outH * geometry.outW * filters
         let pooledPerImage = gradOutput.count / max(1, gradOutput.batchCount)

@@ -175,15 +175,42 @@ extension Conv2D {
         let outSize = g.outH * g.outW * filters
         let pooledSize = poolOutputShape.reduce(1, *)
         let pooled = Tensor(uninitializedShape: [n] + poolOutputShape)
-        let full = training ? Tensor(uninitializedShape: [n, g.outH, g.outW, filters]) : Tensor(shape: [0])
         let act = activation
         let cost = outSize * kernelSize.height * kernelSize.width * g.inC
+        // Only when backward will be the fused first-layer one (no input
+        // gradient), whose activation derivative can be taken on the pooled
+        // values: ReLU and linear commute with max.
+        let keepIndex = training && !computesInputGradient && pool.isPlain2x2 && n >= Engine.threads
+            && (act == .relu || act == .linear)
+        let full = training && !keepIndex ? Tensor(uninitializedShape: [n, g.outH, g.outW, filters]) : Tensor(shape: [0])
+        if keepIndex && poolIndex.count != n * pooledSize { poolIndex = [UInt8](repeating: 0, count: n * pooledSize) }
         withWeights { w, b in
             input.data.withUnsafeBufferPointer { xb in
                 pooled.data.withUnsafeMutableBufferPointer { pb in
                     full.data.withUnsafeMutableBufferPointer { fb in
                         let x = xb.baseAddress!, py = pb.baseAddress!
                         let keep = training ? fb.baseAddress : nil
+                        if keepIndex {
+                            // Training, first layer: pool each image's convolution
+                            // from a per-thread buffer and keep, per pooled value,
+                            // which window cell won (a byte) instead of the whole
+                            // convolution output.
+                            let index = UncheckedSendable(poolIndex.withUnsafeMutableBufferPointer { $0.baseAddress! })
+                            parallelFor(n, costPerItem: cost) { range in
+                                var scratch = [Float](repeating: 0, count: outSize)
+                                scratch.withUnsafeMutableBufferPointer { sb in
+                                    let y = sb.baseAddress!
+                                    for i in range {
+                                        directForward(x, start: i, images: 1, into: y, weights: w, bias: b,
+                                                      relu: act == .relu, parallel: false)
+                                        fovea_maxpool2x2_forward_index(y, 1, Int32(g.outH), Int32(g.outW), Int32(filters),
+                                                                       Int32(poolOutputShape[0]), Int32(poolOutputShape[1]),
+                                                                       py + i * pooledSize, index.value + i * pooledSize)
+                                    }
+                                }
+                            }
+                            return
+                        }
                         if n < Engine.threads {
                             // Fewer images than threads (latency): the convolution
                             // splits each image's rows over the threads instead.
@@ -216,10 +243,11 @@ extension Conv2D {
                 }
             }
         }
+        pooledForBackward = keepIndex ? pooled : nil
         if training {
             self.input = input
-            self.output = full
-            pool.saveForBackward(input: full, output: pooled)
+            self.output = keepIndex ? nil : full
+            pool.saveForBackward(input: keepIndex ? nil : full, output: keepIndex ? nil : pooled)
         } else {
             self.input = nil
             self.output = nil
@@ -231,39 +259,78 @@ extension Conv2D {
     /// kernel and bias (the first layer of a model: no input gradient),
     /// image by image on each thread into per-thread partial sums.
     func directPooledBackward(_ gradOutput: Tensor, pool: MaxPooling2D) -> Tensor {
-        guard let input, let output else { preconditionFailure("\(name): backward before forward") }
+        guard let input else { preconditionFailure("\(name): backward before forward") }
+        let g = geometry
+        let n = input.batchCount
+        let outSize = g.outH * g.outW * filters
+        let pooledSize = gradOutput.count / max(1, n)
+        let act = activation
+        if let pooled = pooledForBackward {
+            // The forward kept the pooling's window indices: the activation's
+            // derivative on the pooled values (ReLU and linear commute with
+            // max), then the gradient scattered to the winning cells.
+            let (pooledH, pooledW) = (pooled.shape[1], pooled.shape[2])
+            return pooled.data.withUnsafeBufferPointer { yb in
+                gradOutput.data.withUnsafeBufferPointer { gb in
+                    poolIndex.withUnsafeBufferPointer { kb in
+                        let y = yb.baseAddress!, gp = gb.baseAddress!, index = kb.baseAddress!
+                        return directFirstLayerGradients(input, scratch: pooledSize) { i, d, gPooled in
+                            gPooled.update(from: gp + i * pooledSize, count: pooledSize)
+                            act.backwardInPlace(output: y + i * pooledSize, grad: gPooled, rows: pooledSize / filters,
+                                                width: filters, fusedSoftmax: false)
+                            fovea_maxpool2x2_scatter(gPooled, index + i * pooledSize, 1, Int32(g.outH), Int32(g.outW),
+                                                     Int32(filters), Int32(pooledH), Int32(pooledW), d)
+                        }
+                    }
+                }
+            }
+        }
+        guard let output else { preconditionFailure("\(name): backward before forward") }
+        let fused = fusedSoftmaxGradient
+        return output.data.withUnsafeBufferPointer { yb in
+            gradOutput.data.withUnsafeBufferPointer { gb in
+                let y = yb.baseAddress!, gp = gb.baseAddress!
+                return directFirstLayerGradients(input, scratch: 0) { i, d, _ in
+                    pool.unpoolImages(start: i, images: 1, grad: gp + i * pooledSize, into: d)
+                    act.backwardInPlace(output: y + i * outSize, grad: d, rows: g.outH * g.outW,
+                                        width: filters, fusedSoftmax: fused)
+                }
+            }
+        }
+    }
+
+    /// Kernel and bias gradients of a first layer (no input gradient), image
+    /// by image on each thread into per-thread partial sums:
+    /// `outputGradient(i, d, extra)` writes dLoss/d(convolution output) of
+    /// image i into d, using `extra` (`scratch` floats) as it likes.
+    private func directFirstLayerGradients(
+        _ input: Tensor, scratch: Int,
+        _ outputGradient: (Int, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void
+    ) -> Tensor {
         let g = geometry
         let n = input.batchCount
         let imageSize = g.inH * g.inW * g.inC
         let outSize = g.outH * g.outW * filters
-        let pooledSize = gradOutput.count / max(1, n)
         let kernelCount = kernel.value.count
         let width = kernelCount + filters
         let parts = max(1, min(Engine.threads, n))
         var partial = [Float](repeating: 0, count: parts * width)
-        let (act, fused) = (activation, fusedSoftmaxGradient)
         input.data.withUnsafeBufferPointer { xb in
-            output.data.withUnsafeBufferPointer { yb in
-                gradOutput.data.withUnsafeBufferPointer { gb in
-                    partial.withUnsafeMutableBufferPointer { pb in
-                        let x = xb.baseAddress!, y = yb.baseAddress!, gp = gb.baseAddress!, base = pb.baseAddress!
-                        parallelFor(parts, costPerItem: 1, minimumWork: 2) { range in
-                            var scratch = [Float](repeating: 0, count: outSize)
-                            scratch.withUnsafeMutableBufferPointer { sb in
-                                let d = sb.baseAddress!
-                                for part in range {
-                                    for i in (n * part / parts)..<(n * (part + 1) / parts) {
-                                        pool.unpoolImages(start: i, images: 1, grad: gp + i * pooledSize, into: d)
-                                        act.backwardInPlace(output: y + i * outSize, grad: d, rows: g.outH * g.outW,
-                                                            width: filters, fusedSoftmax: fused)
-                                        let status = fovea_conv_direct_filter_grad(
-                                            x + i * imageSize, 1, Int32(g.inH), Int32(g.inW), Int32(g.inC), d,
-                                            Int32(kernelSize.height), Int32(kernelSize.width), Int32(filters),
-                                            Int32(g.padTop), Int32(g.padLeft), Int32(g.outH), Int32(g.outW),
-                                            base + part * width, base + part * width + kernelCount)
-                                        precondition(status == 0, "\(name): out of memory for the convolution's scratch buffers")
-                                    }
-                                }
+            partial.withUnsafeMutableBufferPointer { pb in
+                let x = xb.baseAddress!, base = pb.baseAddress!
+                parallelFor(parts, costPerItem: 1, minimumWork: 2) { range in
+                    var buffer = [Float](repeating: 0, count: outSize + scratch)
+                    buffer.withUnsafeMutableBufferPointer { sb in
+                        let d = sb.baseAddress!
+                        for part in range {
+                            for i in (n * part / parts)..<(n * (part + 1) / parts) {
+                                outputGradient(i, d, d + outSize)
+                                let status = fovea_conv_direct_filter_grad(
+                                    x + i * imageSize, 1, Int32(g.inH), Int32(g.inW), Int32(g.inC), d,
+                                    Int32(kernelSize.height), Int32(kernelSize.width), Int32(filters),
+                                    Int32(g.padTop), Int32(g.padLeft), Int32(g.outH), Int32(g.outW),
+                                    base + part * width, base + part * width + kernelCount)
+                                precondition(status == 0, "\(name): out of memory for the convolution's scratch buffers")
                             }
                         }
                     }

@@ -48,7 +48,7 @@ public final class MaxPooling2D: Layer {
     private var input: Tensor?
     private var output: Tensor?
     /// 2x2 windows, stride 2, no padding: CFoveaKernels' vector loops run it.
-    private var isPlain2x2: Bool {
+    var isPlain2x2: Bool {
         poolSize == 2 && strides == 2 && geometry.padTop == 0 && geometry.padLeft == 0
             && 2 * geometry.outH <= geometry.inH && 2 * geometry.outW <= geometry.inW
     }
@@ -83,7 +83,7 @@ public final class MaxPooling2D: Layer {
 
     /// Records the tensors of a forward pass done on this layer's behalf
     /// (see Conv2D.forwardPooled).
-    func saveForBackward(input: Tensor, output: Tensor) {
+    func saveForBackward(input: Tensor?, output: Tensor?) {
         self.input = input
         self.output = output
     }

@@ -213,6 +213,12 @@ public final class Sequential {
     /// backward, leaving dLoss/dParameter in each trainable parameter's grad.
     func computeGradients(x: Tensor, y: Tensor, loss: Loss) -> (loss: Float, accuracy: Float?) {
         zeroGradients(parameters)
+        // The first layer with weights computes no input gradient in a
+        // training step; telling it before the forward pass lets a first
+        // Conv2D + MaxPooling2D keep pooling indices instead of its output.
+        let first = layers.firstIndex { $0.trainable && $0.parameters.contains { !$0.isState } }
+        if let first { setComputesInputGradient(layers[first], false) }
+        defer { if let first { setComputesInputGradient(layers[first], true) } }
         let prediction = forward(x, training: true)
         let (value, grad) = loss.compute(prediction: prediction, target: y)
         let accuracy = loss.accuracy(prediction: prediction, target: y)

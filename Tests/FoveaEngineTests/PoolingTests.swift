@@ -1,6 +1,7 @@
 // Pooling layers: gradients against finite differences and 'same' padding
 // semantics (average pooling divides by the count of real cells).
 
+import CFoveaKernels
 import XCTest
 @testable import FoveaEngine
 
@@ -76,5 +77,29 @@ final class PoolingTests: XCTestCase {
         _ = try mx.build(inputShape: [2, 2, 1])
         _ = mx.forward(x, training: true)
         XCTAssertEqual(mx.backward(Tensor(shape: [1, 1, 1, 1], data: [2])).data, [2, 0, 0, 0])
+    }
+
+    /// The index-keeping forward and its scatter (a first Conv2D's training
+    /// step keeps the bytes instead of the pooling's input) against the
+    /// plain forward and backward kernels: same outputs, same input
+    /// gradients, on ties, NaN windows, a 16-lane vector plus a tail, and
+    /// odd sizes with uncovered cells.
+    func testIndexedPoolingMatchesForwardAndBackward() {
+        let (n, h, w, c, oh, ow) = (3, 7, 9, 37, 3, 4)
+        var rng = SplitMix64(seed: 31)
+        var x = (0..<(n * h * w * c)).map { _ in Float(Int(rng.next() % 4)) }
+        x[5] = .nan  // image 0, cell (0, 0), channel 5: a window with a NaN
+        let g = (0..<(n * oh * ow * c)).map { _ in rng.uniform(-1, 1) }
+        var y = [Float](repeating: 0, count: n * oh * ow * c), yi = y
+        var dx = [Float](repeating: 0, count: x.count), ds = [Float](repeating: 9, count: x.count)
+        var index = [UInt8](repeating: 9, count: y.count)
+        fovea_maxpool2x2_forward(x, Int32(n), Int32(h), Int32(w), Int32(c), Int32(oh), Int32(ow), &y)
+        fovea_maxpool2x2_forward_index(x, Int32(n), Int32(h), Int32(w), Int32(c), Int32(oh), Int32(ow), &yi, &index)
+        fovea_maxpool2x2_backward(x, y, g, Int32(n), Int32(h), Int32(w), Int32(c), Int32(oh), Int32(ow), &dx)
+        fovea_maxpool2x2_scatter(g, index, Int32(n), Int32(h), Int32(w), Int32(c), Int32(oh), Int32(ow), &ds)
+        XCTAssertEqual(y.map(\.bitPattern), yi.map(\.bitPattern))
+        XCTAssertEqual(dx, ds)
+        XCTAssertTrue(index.allSatisfy { $0 <= 4 })
+        XCTAssertTrue(index.contains(0) && index.contains(3), "ties and non-ties both occur")
     }
 }

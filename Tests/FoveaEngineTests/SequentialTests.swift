@@ -62,16 +62,31 @@ final class SequentialTests: XCTestCase {
             try model.compile(optimizer: SGD(learningRate: 0.1), loss: SoftmaxCrossEntropy(sparse: true))
             return model
         }
-        for activation in [Activation.relu, .tanh] {
+        // ReLU and linear take the path that keeps only the pooling's window
+        // indices (the first layer needs no input gradient); tanh keeps the
+        // convolution's output. 12x11 -> 10x9 leaves a column no 2x2 window covers.
+        for activation in [Activation.relu, .linear, .tanh] {
             let direct = try make(direct: true, activation: activation)
             let reference = try make(direct: false, activation: activation)
-            XCTAssertTrue((direct.layers[0] as! Conv2D).usesDirect)
+            let conv = direct.layers[0] as! Conv2D
+            XCTAssertTrue(conv.usesDirect)
             let x = randomTensor([9, 12, 11, 1], seed: 4)
             let y = Tensor(shape: [9], data: (0..<9).map { Float($0 % 5) })
             for _ in 0..<3 {
                 let a = try direct.trainStep(x: x, y: y).loss, b = try reference.trainStep(x: x, y: y).loss
                 XCTAssertEqual(a, b, accuracy: 1e-5 * max(1, abs(b)), "\(activation)")
+                XCTAssertEqual(conv.pooledForBackward != nil, activation != .tanh, "\(activation): indexed path")
             }
+            // After training steps, a plain forward + backward still gives the
+            // input gradient (the full path again).
+            let g = Tensor(shape: [9, 5], data: (0..<45).map { Float($0 % 7) * 0.1 - 0.3 })
+            _ = direct.forward(x, training: true)
+            XCTAssertNil(conv.pooledForBackward)
+            _ = reference.forward(x, training: true)
+            let dxd = direct.backward(g.copy()), dxr = reference.backward(g.copy())
+            XCTAssertEqual(dxd.shape, x.shape)
+            XCTAssertLessThan(relativeError(dxd.data.map(Double.init), dxr.data.map(Double.init)), 1e-5,
+                              "\(activation) input gradient")
             for (p, q) in zip(direct.parameters, reference.parameters) {
                 XCTAssertLessThan(relativeError(p.value.data.map(Double.init), q.value.data.map(Double.init)), 1e-5,
                                   "\(activation) \(p.name)")

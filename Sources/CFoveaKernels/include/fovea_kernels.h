@@ -61,6 +61,15 @@ void fovea_maxpool2x2_forward(const float *x, int images, int in_h, int in_w, in
 /// window's gradient goes to its first cell (row-major) equal to the maximum.
 void fovea_maxpool2x2_backward(const float *x, const float *y, const float *grad,
                                int images, int in_h, int in_w, int c, int out_h, int out_w, float *dx);
+/// fovea_maxpool2x2_forward that also writes, per output value, the window
+/// cell fovea_maxpool2x2_backward would send its gradient to (0..3 row-major,
+/// 4 for none), so training can keep these bytes instead of x.
+void fovea_maxpool2x2_forward_index(const float *x, int images, int in_h, int in_w, int c,
+                                    int out_h, int out_w, float *y, unsigned char *index);
+/// dx = grad placed on the cells `index` names, zero elsewhere (the same dx
+/// as fovea_maxpool2x2_backward on the x the indices came from).
+void fovea_maxpool2x2_scatter(const float *grad, const unsigned char *index, int images,
+                              int in_h, int in_w, int c, int out_h, int out_w, float *dx);
 
 // ---- Optimizer updates (optimizer.c) ----
 
