@@ -27,7 +27,7 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Few timed batches: a quick smoke run, too noisy to quote.")
     var quick = false
 
-    @Flag(help: "Also time each layer's forward and backward pass, the loss and the update (one training batch).")
+    @Flag(help: "Also time each layer's forward and backward pass, the loss and the update (one training batch), and each step of an inference call of the inference batch and of one image.")
     var profile = false
 
     @Option(name: .customLong("model"),
@@ -39,6 +39,7 @@ struct BenchCommand: ParsableCommand {
 
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        if let ab, ab < 1 { throw ValidationError("--ab must be at least 1, got \(ab)") }
         let classifiers = Architecture.allCases.filter(\.isClassifier).map(\.rawValue)
         for m in models where !classifiers.contains(m) {
             throw ValidationError("cannot benchmark '\(m)'; expected a classifier: \(classifiers.joined(separator: ", "))")
@@ -54,38 +55,7 @@ struct BenchCommand: ParsableCommand {
         Engine.setThreads(threadCount)
         let config: BenchConfig = quick ? .quick : .standard
         if let ab {
-            let archs = models.isEmpty ? Bench.defaultModels : models.compactMap(Architecture.init(rawValue:))
-            for arch in archs {
-                var figures: [Bool: [[Double]]] = [true: [[], [], []], false: [[], [], []]]
-                var stepTimes: [Bool: [String: [Double]]] = [:]
-                var stepOrder: [String] = []
-                for round in 0..<(2 * ab) {
-                    let setting = round % 2 == 0
-                    Engine._experiment = setting
-                    let train = try Bench.profile(arch, iterations: 3).reduce(0) { $0 + $1.forwardMilliseconds + $1.backwardMilliseconds }
-                    let infer = try Bench.inferenceProfile(arch, batch: 1024, warmup: 1, iterations: 2).reduce(0) { $0 + $1.forwardMilliseconds }
-                    let singleSteps = try Bench.inferenceProfile(arch, batch: 1, warmup: 10, iterations: 100)
-                    let single = singleSteps.reduce(0) { $0 + $1.forwardMilliseconds }
-                    for s in singleSteps { stepTimes[setting, default: [:]][s.part, default: []].append(s.forwardMilliseconds) }
-                    if stepOrder.isEmpty { stepOrder = singleSteps.map(\.part) }
-                    figures[setting]![0].append(train)
-                    figures[setting]![1].append(infer)
-                    figures[setting]![2].append(single)
-                }
-                for setting in [false, true] {
-                    let f = figures[setting]!.map { $0.sorted() }
-                    print("\(arch.rawValue) experiment=\(setting): " + zip(["train step", "infer 1024", "single"], f).map { name, v in
-                        String(format: "%@ min %.3f med %.3f", name, v[0], v[v.count / 2])
-                    }.joined(separator: "  "))
-                }
-                for part in stepOrder {
-                    let med = [false, true].map { setting -> String in
-                        let v = (stepTimes[setting]?[part] ?? []).sorted()
-                        return v.isEmpty ? "-" : String(format: "%.3f", v[v.count / 2])
-                    }
-                    print("  single \(part.prefix(36).padding(toLength: 36, withPad: " ", startingAt: 0)) off \(med[0])  on \(med[1])")
-                }
-            }
+            try runAB(rounds: ab)
             return
         }
         let archs = models.isEmpty ? Bench.defaultModels : models.compactMap(Architecture.init(rawValue:))
@@ -156,6 +126,49 @@ struct BenchCommand: ParsableCommand {
                           + pad(String(format: "%.3f", p.forwardMilliseconds), 9)
                           + pad(String(format: "%.1f%%", 100 * p.forwardMilliseconds / max(total, 1e-12)), 8))
                 }
+            }
+        }
+    }
+
+    /// `--ab N` (hidden, for developers): N rounds alternating
+    /// Engine._experiment false and true in this one process, for code
+    /// under trial that reads the switch; medians per setting, and per
+    /// step of a single-image call.
+    private func runAB(rounds ab: Int) throws {
+        let archs = models.isEmpty ? Bench.defaultModels : models.compactMap(Architecture.init(rawValue:))
+        for arch in archs {
+            var figures: [Bool: [[Double]]] = [true: [[], [], []], false: [[], [], []]]
+            var stepTimes: [Bool: [String: [Double]]] = [:]
+            var stepOrder: [String] = []
+            // One round first, not counted: the first pays for starting the
+            // worker threads and first-touch allocations.
+            _ = try Bench.profile(arch, iterations: 1)
+            _ = try Bench.inferenceProfile(arch, batch: 1024, warmup: 0, iterations: 1)
+            for round in 0..<(2 * ab) {
+                let setting = round % 2 == 0
+                Engine._experiment = setting
+                let train = try Bench.profile(arch, iterations: 3).reduce(0) { $0 + $1.forwardMilliseconds + $1.backwardMilliseconds }
+                let infer = try Bench.inferenceProfile(arch, batch: 1024, warmup: 1, iterations: 2).reduce(0) { $0 + $1.forwardMilliseconds }
+                let singleSteps = try Bench.inferenceProfile(arch, batch: 1, warmup: 10, iterations: 100)
+                let single = singleSteps.reduce(0) { $0 + $1.forwardMilliseconds }
+                for s in singleSteps { stepTimes[setting, default: [:]][s.part, default: []].append(s.forwardMilliseconds) }
+                if stepOrder.isEmpty { stepOrder = singleSteps.map(\.part) }
+                figures[setting]![0].append(train)
+                figures[setting]![1].append(infer)
+                figures[setting]![2].append(single)
+            }
+            for setting in [false, true] {
+                let f = figures[setting]!.map { $0.sorted() }
+                print("\(arch.rawValue) experiment=\(setting): " + zip(["train step", "infer 1024", "single"], f).map { name, v in
+                    String(format: "%@ min %.3f med %.3f", name, v[0], v[v.count / 2])
+                }.joined(separator: "  "))
+            }
+            for part in stepOrder {
+                let med = [false, true].map { setting -> String in
+                    let v = (stepTimes[setting]?[part] ?? []).sorted()
+                    return v.isEmpty ? "-" : String(format: "%.3f", v[v.count / 2])
+                }
+                print("  single \(part.prefix(36).padding(toLength: 36, withPad: " ", startingAt: 0)) off \(med[0])  on \(med[1])")
             }
         }
     }

@@ -54,7 +54,7 @@ final class SummaryCommandTests: XCTestCase {
     }
 
     func testBenchRejectsBadOptions() throws {
-        for args in [["bench", "--threads", "0"], ["bench", "--model", "nope"]] {
+        for args in [["bench", "--threads", "0"], ["bench", "--model", "nope"], ["bench", "--ab", "0"]] {
             let r = try CLI.run(args)
             XCTAssertNotEqual(r.status, 0, args.joined(separator: " "))
             XCTAssertFalse(r.crashed)
