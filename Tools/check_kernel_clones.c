@@ -12,7 +12,7 @@ int main(int argc, char **argv){
   int n=2,h=9,w=10,c=3,f=40,kh=5,kw=3,pt=2,pl=1,oh=9,ow=10;
   float *x=malloc(4L*n*h*w*c),*k=malloc(4L*kh*kw*c*f),*b=malloc(4L*f),*y=calloc(n*oh*ow*f,4),*dk=calloc(kh*kw*c*f,4),*db=calloc(f,4);
   fill(x,n*h*w*c,1); fill(k,kh*kw*c*f,2); fill(b,f,3);
-  fovea_conv_direct_forward(x,n,h,w,c,k,kh,kw,f,pt,pl,oh,ow,b,1,0,oh,0,f,y); fwrite(y,4,n*oh*ow*f,out);
+  fovea_conv_direct_forward(x,n,h,w,c,k,kh,kw,f,pt,pl,oh,ow,b,1,0,oh,ow,0,f,y); fwrite(y,4,n*oh*ow*f,out);
   fovea_conv_direct_filter_grad(x,n,h,w,c,y,kh,kw,f,pt,pl,oh,ow,dk,db); fwrite(dk,4,kh*kw*c*f,out); fwrite(db,4,f,out);
   // pooling: 2 images 7x9x37
   int ph=7,pw=9,pc=37,qh=3,qw=4; float *px=malloc(4L*2*ph*pw*pc),*py=calloc(2*qh*qw*pc,4),*pg=malloc(4L*2*qh*qw*pc),*pd=calloc(2*ph*pw*pc,4);
@@ -42,7 +42,7 @@ int main(int argc, char **argv){
   fovea_gemm_nn(37,96,300,ga,300,gb,96,gc,96,0,gs); fwrite(gc,4,37*96,out);
   fovea_gemm_tn(37,96,300,ga,37,gb,96,gc,96,1,gs); fwrite(gc,4,37*96,out);
   float *y2=calloc(oh*ow*f,4);
-  fovea_conv_direct_forward(x,1,h,w,c,k,kh,kw,f,pt,pl,oh,ow,b,0,0,oh,0,32,y2);
-  fovea_conv_direct_forward(x,1,h,w,c,k,kh,kw,f,pt,pl,oh,ow,b,0,0,oh,32,f,y2); fwrite(y2,4,oh*ow*f,out);
+  fovea_conv_direct_forward(x,1,h,w,c,k,kh,kw,f,pt,pl,oh,ow,b,0,0,oh,ow,0,32,y2);
+  fovea_conv_direct_forward(x,1,h,w,c,k,kh,kw,f,pt,pl,oh,ow,b,0,0,oh,ow,32,f,y2); fwrite(y2,4,oh*ow*f,out);
   fclose(out); return 0;
 }

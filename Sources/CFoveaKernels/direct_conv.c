@@ -83,7 +83,7 @@ CLONES
 int fovea_conv_direct_forward(const float *restrict x, int images, int in_h, int in_w, int in_c,
                               const float *restrict kernel, int kh, int kw, int filters,
                               int pad_top, int pad_left, int out_h, int out_w,
-                              const float *restrict bias, int relu, int oy_begin, int oy_end,
+                              const float *restrict bias, int relu, int oy_begin, int oy_end, int ox_end,
                               int f_begin, int f_end, float *restrict y) {
     const int ph = out_h + kh - 1, pw = out_w + kw - 1;
     const int taps = kh * kw * in_c;
@@ -106,28 +106,32 @@ int fovea_conv_direct_forward(const float *restrict x, int images, int in_h, int
             for (int c = 0; c < in_c; c++, t++) offset[t] = (ky * pw + kx) * in_c + c;
     const int fb = f_begin < 0 ? 0 : f_begin;
     const int fe = f_end > filters ? filters : f_end;
+    const int xe = ox_end > out_w ? out_w : ox_end;
     for (int n = 0; n < images; n++) {
         pad_image(x + (size_t)n * in_h * in_w * in_c, in_h, in_w, in_c, pad_top, pad_left, ph, pw, slack, buf);
         float *yi = y + (size_t)n * out_h * out_w * filters;
-        for (int oy = oy_begin; oy < oy_end; oy++) {
-            // Kernel rows that fall on the zero padding above or below the
-            // image add nothing: the taps run over the others only (taps are
-            // ordered kernel row first). A 7x7 'same' map skips 2 of 21
-            // kernel-row passes: one geron-deep image's 7x7 layers measured
-            // 0.159 -> 0.139 and 0.373 -> 0.288 ms (`fovea bench --ab`, medians).
-            int ky_lo = pad_top - oy, ky_hi = pad_top + in_h - oy;
-            if (ky_lo < 0) ky_lo = 0;
-            if (ky_hi > kh) ky_hi = kh;
-            if (ky_hi < ky_lo) ky_hi = ky_lo;
-            const int t0 = ky_lo * kw * in_c, nt = (ky_hi - ky_lo) * kw * in_c;
-            for (int ox0 = 0; ox0 < out_w; ox0 += PBLOCK) {
-                const int np = out_w - ox0 < PBLOCK ? out_w - ox0 : PBLOCK;
-                const float *base = buf + ((size_t)oy * pw + ox0) * in_c;
-                for (int f0 = fb; f0 < fe; f0 += FBLOCK) {
-                    const int nf = filters - f0 < FBLOCK ? filters - f0 : FBLOCK;
+        // Filter blocks outermost: one block's weights (taps x 32 floats)
+        // stay in cache while every row of the image passes them; with rows
+        // outermost, a small map streamed the whole kernel once per row.
+        for (int f0 = fb; f0 < fe; f0 += FBLOCK) {
+            const int nf = filters - f0 < FBLOCK ? filters - f0 : FBLOCK;
+            for (int oy = oy_begin; oy < oy_end; oy++) {
+                // Kernel rows that fall on the zero padding above or below the
+                // image add nothing: the taps run over the others only (taps are
+                // ordered kernel row first). A 7x7 'same' map skips 2 of 21
+                // kernel-row passes: one geron-deep image's 7x7 layers measured
+                // 0.159 -> 0.139 and 0.373 -> 0.288 ms (`fovea bench --ab`, medians).
+                int ky_lo = pad_top - oy, ky_hi = pad_top + in_h - oy;
+                if (ky_lo < 0) ky_lo = 0;
+                if (ky_hi > kh) ky_hi = kh;
+                if (ky_hi < ky_lo) ky_hi = ky_lo;
+                const int t0 = ky_lo * kw * in_c, nt = (ky_hi - ky_lo) * kw * in_c;
+                const float *w = k + (size_t)t0 * fpad + f0;
+                const int *off = offset + t0;
+                for (int ox0 = 0; ox0 < xe; ox0 += PBLOCK) {
+                    const int np = xe - ox0 < PBLOCK ? xe - ox0 : PBLOCK;
+                    const float *base = buf + ((size_t)oy * pw + ox0) * in_c;
                     float *out = yi + ((size_t)oy * out_w + ox0) * filters + f0;
-                    const float *w = k + (size_t)t0 * fpad + f0;
-                    const int *off = offset + t0;
                     // A row's last block computes only its real pixels (a
                     // 7-wide map wasted an eighth of the work on an 8-wide block).
 #define BLOCK(P) forward_block(P, base, off, nt, in_c, w, fpad, bpad + f0, relu, nf, out, filters)

@@ -24,13 +24,25 @@ extension Conv2D {
 
     /// The direct kernel over images start..<start+b, split over threads by
     /// image, or by output rows when there are fewer images than threads
-    /// (single-image latency).
+    /// (single-image latency). `needed`: only the top-left rows x columns of
+    /// each output are computed (the rest is left unwritten).
     func directForward(_ x: UnsafePointer<Float>, start: Int, images b: Int, into y: UnsafeMutablePointer<Float>,
-                       weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?, relu: Bool, parallel: Bool = true) {
+                       weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?, relu: Bool, parallel: Bool = true,
+                       needed: (rows: Int, columns: Int)? = nil) {
         let g = geometry
         directConvolve(x + start * g.inH * g.inW * g.inC, images: b, height: g.inH, width: g.inW, channels: g.inC,
                        kernel: weights, filters: filters, padTop: g.padTop, padLeft: g.padLeft,
-                       outHeight: g.outH, outWidth: g.outW, bias: bias, relu: relu, parallel: parallel, into: y)
+                       outHeight: g.outH, outWidth: g.outW, bias: bias, relu: relu, parallel: parallel,
+                       needed: needed, into: y)
+    }
+
+    /// The output rows and columns a following max pooling reads at
+    /// inference, when it leaves some out: a 2x2 'valid' pooling of a 7x7 map
+    /// (geron-deep's last convolution) reads 6x6 of it, 73% of the work.
+    func pooledRegion(_ pool: MaxPooling2D, poolOutputShape: [Int]) -> (rows: Int, columns: Int)? {
+        guard pool.isPlain2x2 else { return nil }
+        let rows = 2 * poolOutputShape[0], columns = 2 * poolOutputShape[1]
+        return rows < geometry.outH || columns < geometry.outW ? (rows, columns) : nil
     }
 
     /// fovea_conv_direct_forward over threads: by image, or for fewer images
@@ -40,19 +52,24 @@ extension Conv2D {
     private func directConvolve(_ x: UnsafePointer<Float>, images b: Int, height: Int, width: Int, channels: Int,
                                 kernel: UnsafePointer<Float>, filters f: Int, padTop: Int, padLeft: Int,
                                 outHeight: Int, outWidth: Int, bias: UnsafePointer<Float>?, relu: Bool,
-                                parallel: Bool = true, into y: UnsafeMutablePointer<Float>) {
+                                parallel: Bool = true, needed: (rows: Int, columns: Int)? = nil,
+                                into y: UnsafeMutablePointer<Float>) {
         let (kh, kw) = kernelSize
         let imageSize = height * width * channels
         let outSize = outHeight * outWidth * f
         let cost = outSize * kh * kw * channels
         let name = self.name
+        let rowsNeeded = min(outHeight, needed?.rows ?? outHeight)
+        let columnsNeeded = min(outWidth, needed?.columns ?? outWidth)
         func run(_ first: Int, _ count: Int, _ rows: Range<Int>, _ filterRange: Range<Int>? = nil) {
             let fr = filterRange ?? 0..<f
+            let rows = rows.clamped(to: 0..<rowsNeeded)
             let status = fovea_conv_direct_forward(x + first * imageSize, Int32(count), Int32(height), Int32(width),
                                                    Int32(channels), kernel, Int32(kh), Int32(kw), Int32(f),
                                                    Int32(padTop), Int32(padLeft), Int32(outHeight), Int32(outWidth),
                                                    bias, relu ? 1 : 0, Int32(rows.lowerBound), Int32(rows.upperBound),
-                                                   Int32(fr.lowerBound), Int32(fr.upperBound), y + first * outSize)
+                                                   Int32(columnsNeeded), Int32(fr.lowerBound), Int32(fr.upperBound),
+                                                   y + first * outSize)
             // Its scratch is a padded image and kernel: failing means the
             // process is out of memory, as a Swift allocation would trap.
             precondition(status == 0, "\(name): out of memory for the convolution's scratch buffers")
@@ -81,7 +98,7 @@ extension Conv2D {
         parallelFor(b * bands, costPerItem: cost / bands, minimumWork: 2) { range in
             for task in range {
                 let image = task / bands, band = task % bands
-                run(image, 1, (outHeight * band / bands)..<(outHeight * (band + 1) / bands))
+                run(image, 1, (rowsNeeded * band / bands)..<(rowsNeeded * (band + 1) / bands))
             }
         }
     }
@@ -183,6 +200,9 @@ extension Conv2D {
         let keepIndex = training && !computesInputGradient && pool.isPlain2x2 && n >= Engine.threads
             && (act == .relu || act == .linear)
         let full = training && !keepIndex ? Tensor(uninitializedShape: [n, g.outH, g.outW, filters]) : Tensor(shape: [0])
+        // At inference only what the pooling reads is computed; in training
+        // the kept output must be whole (backward reads every cell).
+        let needed = training ? nil : pooledRegion(pool, poolOutputShape: poolOutputShape)
         if keepIndex && poolIndex.count != n * pooledSize { poolIndex = [UInt8](repeating: 0, count: n * pooledSize) }
         withWeights { w, b in
             input.data.withUnsafeBufferPointer { xb in
@@ -217,7 +237,8 @@ extension Conv2D {
                             var scratch = [Float](repeating: 0, count: keep == nil ? n * outSize : 0)
                             scratch.withUnsafeMutableBufferPointer { sb in
                                 let y = keep ?? sb.baseAddress!
-                                directForward(x, start: 0, images: n, into: y, weights: w, bias: b, relu: act == .relu)
+                                directForward(x, start: 0, images: n, into: y, weights: w, bias: b, relu: act == .relu,
+                                              needed: needed)
                                 if act != .relu && act != .linear {
                                     act.applyInPlace(y, rows: n * g.outH * g.outW, width: filters, bias: nil)
                                 }
@@ -231,7 +252,7 @@ extension Conv2D {
                                 for i in range {
                                     let y = keep.map { $0 + i * outSize } ?? sb.baseAddress!
                                     directForward(x, start: i, images: 1, into: y, weights: w, bias: b,
-                                                  relu: act == .relu, parallel: false)
+                                                  relu: act == .relu, parallel: false, needed: needed)
                                     if act != .relu && act != .linear {
                                         act.applyInPlace(y, rows: g.outH * g.outW, width: filters, bias: nil)
                                     }

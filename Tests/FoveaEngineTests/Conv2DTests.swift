@@ -96,6 +96,33 @@ final class Conv2DTests: XCTestCase {
     /// The direct kernels (stride 1) against im2col + GEMM
     /// on the same weights: full 32-channel register blocks and a tail,
     /// interior and border pixel groups, with and without bias.
+    /// At inference a direct convolution followed by a 2x2 'valid' max
+    /// pooling that leaves its last row and column out (7x7 -> 3x3) computes
+    /// only the 6x6 the pooling reads; the result must equal im2col layer by
+    /// layer, for one image (filters split over two threads) and for three.
+    func testDirectPooledInferenceComputesOnlyWhatThePoolingReads() throws {
+        let saved = Engine.threads
+        defer { Engine.setThreads(saved) }
+        Engine.setThreads(2)
+        Engine.seed(17)
+        let conv = Conv2D(filters: 64, kernelSize: 3, padding: .same, activation: .relu)
+        conv.forcedAlgorithm = .direct
+        let pool = MaxPooling2D(poolSize: 2)
+        let model = try Sequential(inputShape: [7, 7, 16], layers: [conv, pool])
+        XCTAssertEqual(model.outputShape, [3, 3, 64])
+        if let b = conv.bias { for i in 0..<64 { b.value.data[i] = Float(i % 5) * 0.1 - 0.2 } }
+        XCTAssertNotNil(conv.pooledRegion(pool, poolOutputShape: [3, 3, 64]))
+        for n in [1, 3] {
+            let x = randomTensor([n, 7, 7, 16], seed: UInt64(40 + n))
+            let fused = model.predict(x).data.map(Double.init)
+            conv.forcedAlgorithm = .im2col
+            let reference = pool.forward(conv.forward(x, training: false), training: false).data.map(Double.init)
+            conv.forcedAlgorithm = .direct
+            XCTAssertEqual(fused.count, n * 3 * 3 * 64)
+            XCTAssertLessThan(relativeError(fused, reference), 1e-6, "\(n) images")
+        }
+    }
+
     func testDirectKernelMatchesIm2col() throws {
         // Two threads, as on the 2-core machine the split rules were tuned on:
         // one image of 64+ filters splits by 32-filter blocks (with a tail

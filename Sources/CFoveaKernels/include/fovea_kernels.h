@@ -34,13 +34,14 @@ int fovea_pool_run(int threads, long chunks, fovea_pool_task fn, void *ctx);
 // y (images x out_h x out_w x filters); zero padding pad_top/pad_left.
 
 /// y = conv(x, kernel) + bias (bias may be NULL), then max(0, .) if relu != 0,
-/// for output rows oy_begin..<oy_end of every image (0, out_h: all of them)
-/// and filters f_begin..<f_end (f_begin a multiple of 32; 0, filters: all).
+/// for output rows oy_begin..<oy_end and columns 0..<ox_end of every image
+/// (0, out_h, out_w: all of them; cells outside are not written) and
+/// filters f_begin..<f_end (f_begin a multiple of 32; 0, filters: all).
 /// Both return 0, or -1 when their scratch memory cannot be allocated.
 int fovea_conv_direct_forward(const float *x, int images, int in_h, int in_w, int in_c,
                                const float *kernel, int kh, int kw, int filters,
                                int pad_top, int pad_left, int out_h, int out_w,
-                               const float *bias, int relu, int oy_begin, int oy_end,
+                               const float *bias, int relu, int oy_begin, int oy_end, int ox_end,
                                int f_begin, int f_end, float *y);
 
 /// kernel_grad += dLoss/dKernel and bias_grad += dLoss/dBias (may be NULL)
