@@ -6,34 +6,28 @@
 import CFoveaKernels
 import COpenBLAS
 
-/// C = A · B (beta 0) or C += A · B (beta 1), row-major, single-threaded:
-/// Fovea's own loop (CFoveaKernels/gemm.c) when n is a whole number of
-/// 32-column panels, else OpenBLAS. For the Winograd products (hundreds of
-/// rows, 32 to 256 deep) it skips OpenBLAS's packing of both operands;
-/// measured on this 2-core EPYC, one thread, operands in cache: 111-114 vs
-/// 96-103 GFLOP/s at 512 x 128..256 x 64..256, 105 vs 98 at 16 x 128 x 128.
+/// C = op(A) · B (beta 0) or C += op(A) · B (beta 1), row-major,
+/// single-threaded, op(A) = A or Aᵀ (A then stored k x m): Fovea's own loop
+/// (CFoveaKernels/gemm.c) when n is a whole number of 32-column panels and
+/// op(A) has 8+ rows (A·B: 8+ deep), else OpenBLAS. For the Winograd
+/// products (hundreds of rows, 32 to 256 deep) it skips OpenBLAS's packing
+/// of both operands; measured on this 2-core EPYC, one thread, operands in
+/// cache: A·B 111-114 vs 96-103 GFLOP/s at 512 x 128..256 x 64..256, 105 vs
+/// 98 at 16 x 128 x 128; Aᵀ·B (the kernel gradient's 64..256 x 128..256,
+/// 512-2048 deep) 107-113 vs 86-101.
 @inline(__always)
-func gemmNN(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-            beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
-    precondition(beta == 0 || beta == 1, "gemmNN: beta must be 0 or 1")
-    if n % 32 == 0 && k >= 8 {
-        _ = fovea_gemm_nn(m, n, k, a, lda, b, ldb, c, ldc, beta == 1 ? 1 : 0, nil)
-    } else {
-        sgemm(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+func panelGemm(transA: Bool = false, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+               b: UnsafePointer<Float>, ldb: Int, beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    precondition(beta == 0 || beta == 1, "panelGemm: beta must be 0 or 1")
+    guard n % 32 == 0 && (transA ? m : k) >= 8 else {
+        sgemm(transA: transA, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        return
     }
-}
-
-/// C = Aᵀ · B (beta 0) or C += Aᵀ · B (beta 1), A stored k x m; as gemmNN.
-/// Measured as gemmNN, the kernel gradient's shapes (64..256 x 128..256,
-/// 512-2048 deep): 107-113 vs 86-101 GFLOP/s.
-@inline(__always)
-func gemmTN(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-            beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
-    precondition(beta == 0 || beta == 1, "gemmTN: beta must be 0 or 1")
-    if n % 32 == 0 && m >= 8 {
-        _ = fovea_gemm_tn(m, n, k, a, lda, b, ldb, c, ldc, beta == 1 ? 1 : 0, nil)
+    let accumulate: Int32 = beta == 1 ? 1 : 0
+    if transA {
+        _ = fovea_gemm_tn(m, n, k, a, lda, b, ldb, c, ldc, accumulate, nil)
     } else {
-        sgemm(transA: true, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        _ = fovea_gemm_nn(m, n, k, a, lda, b, ldb, c, ldc, accumulate, nil)
     }
 }
 

@@ -635,7 +635,7 @@ public final class Conv2D: ActivatedLayer {
 // are exact for the function the forward computes: dM = A dY Aᵀ per tile,
 // dU[ξ] = V[ξ]ᵀ dM[ξ] → dKernel = Gᵀ dU G, dV[ξ] = dM[ξ] U[ξ]ᵀ → dInput =
 // B dV Bᵀ added over the overlapping tile windows. The transforms are C
-// (CFoveaKernels/winograd.c), the GEMMs Fovea's own (gemm.c, see gemmNN).
+// (CFoveaKernels/winograd.c), the GEMMs Fovea's own (gemm.c, see panelGemm).
 extension Conv2D {
     /// Which algorithm a convolution runs with; tests force one to compare them.
     enum Algorithm { case im2col, winograd, direct }
@@ -822,8 +822,8 @@ extension Conv2D {
         let relu: Int32 = act == .relu ? 1 : 0
         withWinogradBuffers(tileOffset: offset) { geo, v, m, u, _ in
             forEachTransformIndex { xi in
-                gemmNN(m: tiles, n: f, k: c, a: v + xi * tiles * c, lda: c, b: u + xi * c * f, ldb: f,
-                       c: m + xi * tiles * f, ldc: f)
+                panelGemm(m: tiles, n: f, k: c, a: v + xi * tiles * c, lda: c, b: u + xi * c * f, ldb: f,
+                          c: m + xi * tiles * f, ldc: f)
             }
             parallelFor(tiles, costPerItem: 36 * f, minimumWork: Self.transformMinimumWork) { range in
                 fovea_wino4_transform_output(geo, m, range.lowerBound, range.upperBound, tiles, bias, relu, y)
@@ -850,8 +850,8 @@ extension Conv2D {
                 fovea_wino4_output_adjoint(geo, dy, range.lowerBound, range.upperBound, tiles, dm)
             }
             forEachTransformIndex { xi in
-                gemmTN(m: c, n: f, k: tiles, a: v + xi * tiles * c, lda: c,
-                       b: dm + xi * tiles * f, ldb: f, beta: 1, c: du + xi * c * f, ldc: f)
+                panelGemm(transA: true, m: c, n: f, k: tiles, a: v + xi * tiles * c, lda: c,
+                          b: dm + xi * tiles * f, ldb: f, beta: 1, c: du + xi * c * f, ldc: f)
             }
             guard let dx else { return }
             // dV overwrites V, which the kernel gradient no longer needs.
@@ -859,8 +859,8 @@ extension Conv2D {
             winogradKernelTransposed.withUnsafeBufferPointer { ut in
                 let ut = ut.baseAddress!
                 forEachTransformIndex { xi in
-                    gemmNN(m: tiles, n: c, k: f, a: dm + xi * tiles * f, lda: f,
-                           b: ut + xi * c * f, ldb: c, c: v + xi * tiles * c, ldc: c)
+                    panelGemm(m: tiles, n: c, k: f, a: dm + xi * tiles * f, lda: f,
+                              b: ut + xi * c * f, ldb: c, c: v + xi * tiles * c, ldc: c)
                 }
             }
             parallelFor(b, costPerItem: tileRows * tileColumns * 36 * c) { range in
