@@ -15,11 +15,17 @@ import COpenBLAS
 /// cache: A·B 111-114 vs 96-103 GFLOP/s at 512 x 128..256 x 64..256, 105 vs
 /// 98 at 16 x 128 x 128; Aᵀ·B (the kernel gradient's 64..256 x 128..256,
 /// 512-2048 deep) 107-113 vs 86-101.
+/// The loop is tuned for AVX-512 (16 accumulators of 16 floats). Its AVX2
+/// clone spills them: measured on this EPYC with the clone forced, 24-27
+/// GFLOP/s against OpenBLAS's 73-106, so without AVX-512 OpenBLAS does the
+/// products.
+let ownGemmPays = String(cString: fovea_kernels_isa()) == "avx512"
+
 @inline(__always)
 func panelGemm(transA: Bool = false, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
                b: UnsafePointer<Float>, ldb: Int, beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
     precondition(beta == 0 || beta == 1, "panelGemm: beta must be 0 or 1")
-    guard n % 32 == 0 && (transA ? m : k) >= 8 else {
+    guard ownGemmPays && n % 32 == 0 && (transA ? m : k) >= 8 else {
         sgemm(transA: transA, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
         return
     }
