@@ -82,6 +82,18 @@ func parallelFor(_ count: Int, costPerItem: Int = 1, minimumWork: Int = 131_072,
     }
 }
 
+extension Engine {
+    /// `body` over 0..<count in contiguous ranges on the engine's threads:
+    /// for work outside the engine (e.g. data augmentation between training
+    /// steps) that should share its workers rather than wake a second pool
+    /// beside them. Ranges must touch disjoint data; work below
+    /// `minimumWork` units (count × costPerItem) runs on the calling thread.
+    public static func parallel(_ count: Int, costPerItem: Int = 1, minimumWork: Int = 131_072,
+                                _ body: (Range<Int>) -> Void) {
+        parallelFor(count, costPerItem: costPerItem, minimumWork: minimumWork, body)
+    }
+}
+
 /// A parallel loop as fovea_pool_run's context: chunk c of `chunks` covers
 /// count·c/chunks ..< count·(c+1)/chunks.
 private struct PoolJob {

@@ -2,7 +2,6 @@
 // optional elastic distortion (Simard et al. 2003) of NHWC image batches, for
 // training the character classifier. One bilinear resampling per image,
 // parallel over the batch, reproducible from a seed whatever the thread count.
-import Dispatch
 import FoveaEngine
 import Foundation
 
@@ -76,20 +75,24 @@ public final class Augmenter {
         batch.data.withUnsafeMutableBufferPointer { out in
             input.withUnsafeBufferPointer { source in
                 nonisolated(unsafe) let out = out, source = source
-                DispatchQueue.concurrentPerform(iterations: n) { i in
-                    var rng = SplitMix64(seed: batchSeed &+ UInt64(i) &* 0xD1B5_4A32_D192_ED03)
-                    let warp = AffineWarp(
-                        shiftX: rng.uniform(-options.maxShift, options.maxShift),
-                        shiftY: rng.uniform(-options.maxShift, options.maxShift),
-                        rotation: rng.uniform(-options.maxRotation, options.maxRotation) * .pi / 180,
-                        scale: rng.uniform(options.scaleRange.lowerBound, options.scaleRange.upperBound))
-                    let field = options.elasticAlpha > 0
-                        ? Self.elasticField(height: h, width: w, alpha: options.elasticAlpha,
-                                            sigma: options.elasticSigma, rng: &rng)
-                        : nil
-                    let src = UnsafeBufferPointer(rebasing: source[(i * plane)..<((i + 1) * plane)])
-                    let dst = UnsafeMutableBufferPointer(rebasing: out[(i * plane)..<((i + 1) * plane)])
-                    Self.warp(src, into: dst, height: h, width: w, channels: c, warp: warp, displacement: field)
+                // On the engine's workers, which the training step around it
+                // keeps spinning (a second pool would compete with them).
+                Engine.parallel(n, costPerItem: plane * 16) { range in
+                    for i in range {
+                        var rng = SplitMix64(seed: batchSeed &+ UInt64(i) &* 0xD1B5_4A32_D192_ED03)
+                        let warp = AffineWarp(
+                            shiftX: rng.uniform(-options.maxShift, options.maxShift),
+                            shiftY: rng.uniform(-options.maxShift, options.maxShift),
+                            rotation: rng.uniform(-options.maxRotation, options.maxRotation) * .pi / 180,
+                            scale: rng.uniform(options.scaleRange.lowerBound, options.scaleRange.upperBound))
+                        let field = options.elasticAlpha > 0
+                            ? Self.elasticField(height: h, width: w, alpha: options.elasticAlpha,
+                                                sigma: options.elasticSigma, rng: &rng)
+                            : nil
+                        let src = UnsafeBufferPointer(rebasing: source[(i * plane)..<((i + 1) * plane)])
+                        let dst = UnsafeMutableBufferPointer(rebasing: out[(i * plane)..<((i + 1) * plane)])
+                        Self.warp(src, into: dst, height: h, width: w, channels: c, warp: warp, displacement: field)
+                    }
                 }
             }
         }
