@@ -69,6 +69,24 @@ final class AugmentationTests: XCTestCase {
         XCTAssertTrue(a.allSatisfy { $0 >= 0 && $0 <= 1 + 1e-6 })
     }
 
+    /// A batch large enough to be split over the engine's worker threads
+    /// (Engine.parallel) gives the same images as one thread: each image
+    /// draws from its own stream and is warped exactly once.
+    func testBatchAugmentationIsTheSameOnOneAndTwoThreads() {
+        let saved = Engine.threads
+        defer { Engine.setThreads(saved) }
+        let data: [Float] = (0..<(64 * 28 * 28)).map { i in Float((i * 13) % 17) / 16 }
+        var results: [[Float]] = []
+        for threads in [1, 2] {
+            Engine.setThreads(threads)
+            var batch = Tensor(shape: [64, 28, 28, 1], data: data)
+            Augmenter(options: AugmentationOptions(elasticAlpha: 3), seed: 5).augment(&batch)
+            results.append(batch.data)
+        }
+        XCTAssertEqual(results[0], results[1])
+        XCTAssertNotEqual(results[0], data)
+    }
+
     func testZeroRangesLeaveTheBatchUnchanged() {
         let data: [Float] = (0..<(3 * 28 * 28)).map { i in Float((i * 7) % 11) / 10 }
         var batch = Tensor(shape: [3, 28, 28, 1], data: data)
