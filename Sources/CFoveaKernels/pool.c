@@ -38,7 +38,7 @@ static _Atomic uint32_t wake_seq;        // futex word
 static _Atomic int sleepers;
 static atomic_flag busy = ATOMIC_FLAG_INIT;
 static pthread_mutex_t start_lock = PTHREAD_MUTEX_INITIALIZER;
-static int workers;                      // guarded by start_lock
+static _Atomic int workers;              // grown under start_lock
 
 static inline void cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -125,6 +125,9 @@ static void *worker(void *unused) {
 /// Starts workers until there are `wanted`; returns how many there are.
 static int ensure_workers(int wanted) {
     if (wanted > MAX_WORKERS) wanted = MAX_WORKERS;
+    // Every parallel loop asks; only the first few need the lock.
+    const int have_now = atomic_load(&workers);
+    if (have_now >= wanted) return have_now;
     pthread_mutex_lock(&start_lock);
     while (workers < wanted) {
         pthread_t thread;

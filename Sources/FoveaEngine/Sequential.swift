@@ -79,11 +79,15 @@ public final class Sequential {
     private func run(_ x: Tensor, training: Bool, keepForBackward: Bool) -> Tensor {
         var h = x.shape == [x.batchCount] + inputShape ? x : x.reshaped([x.batchCount] + inputShape)
         var i = 0
+        guard let stepTimer else {
+            while i < layers.count { (h, i) = step(h, at: i, training: training, keepForBackward: keepForBackward) }
+            return h
+        }
         let clock = ContinuousClock()
         while i < layers.count {
             let first = i, start = clock.now
             (h, i) = step(h, at: i, training: training, keepForBackward: keepForBackward)
-            stepTimer?(first..<i, clock.now - start)
+            stepTimer(first..<i, clock.now - start)
         }
         return h
     }
