@@ -160,9 +160,8 @@ void fovea_wino4_transform_input(const fovea_wino_geometry *g, const float *x, l
     }
 }
 
-CLONES
-void fovea_wino4_transform_output(const fovea_wino_geometry *g, const float *m, long tile_begin, long tile_end,
-                                  long tiles, const float *bias, int relu, float *y) {
+INLINE void transform_output(const fovea_wino_geometry *g, const float *m, long tile_begin, long tile_end,
+                             long tiles, long f_begin, long f_end, const float *bias, int relu, float *y) {
     const int f = g->filters, th = g->tiles_h, tw = g->tiles_w;
     const long plane = tiles * f;
     for (long t = tile_begin; t < tile_end; t++) {
@@ -171,8 +170,8 @@ void fovea_wino4_transform_output(const fovea_wino_geometry *g, const float *m, 
         const int rows = min_int(4, g->out_h - 4 * ty), cols = min_int(4, g->out_w - 4 * tx);
         float *dst = y + ((image * g->out_h + 4 * ty) * g->out_w + 4 * tx) * f;
         const float *src = m + t * f;
-        for (int j = 0; j < f; j += LANES) {
-            const int n = min_int(LANES, f - j);
+        for (int j = (int)f_begin; j < f_end; j += LANES) {
+            const int n = min_int(LANES, (int)f_end - j);
             vec d[36], tmp[24], o[16];
             for (int i = 0; i < 36; i++) load_n(&d[i], src + i * plane + j, n);
             for (int q = 0; q < 6; q++) at4(d + q, 6, tmp + q, 6);     // columns: Aᵀ M (4x6)
@@ -188,6 +187,19 @@ void fovea_wino4_transform_output(const fovea_wino_geometry *g, const float *m, 
             }
         }
     }
+}
+
+CLONES
+void fovea_wino4_transform_output(const fovea_wino_geometry *g, const float *m, long tile_begin, long tile_end,
+                                  long tiles, const float *bias, int relu, float *y) {
+    transform_output(g, m, tile_begin, tile_end, tiles, 0, g->filters, bias, relu, y);
+}
+
+CLONES
+void fovea_wino4_transform_output_filters(const fovea_wino_geometry *g, const float *m, long tile_begin,
+                                          long tile_end, long tiles, long f_begin, long f_end, const float *bias,
+                                          int relu, float *y) {
+    transform_output(g, m, tile_begin, tile_end, tiles, f_begin, f_end, bias, relu, y);
 }
 
 CLONES
@@ -252,5 +264,145 @@ void fovea_wino4_input_adjoint(const fovea_wino_geometry *g, const float *dv, lo
                 }
             }
         }
+    }
+}
+
+// One image's few tiles (at most WT) transformed for channels
+// c_begin..<c_end (c_begin a multiple of 16), in the layout the few-tile
+// products read: channel ch = 16 q + l of ξ = 6i + j and tile t at
+// vr[((((i * groups + q) * 6 + j) * tiles + t) * 16 + l], groups = ⌈in_c/16⌉
+// (lanes past in_c zero), so each transformed vector is stored whole and
+// the 6 x tiles values a channel contributes to a row of U are at fixed
+// offsets from one address.
+#define WT 4
+CLONES
+int fovea_wino4_few_tiles_input(const fovea_wino_geometry *g, const float *x, long c_begin, long c_end, float *vr) {
+    const int c = g->in_c, th = g->tiles_h, tw = g->tiles_w, tiles = th * tw;
+    const long groups = (c + LANES - 1) / LANES;
+    if (tiles < 1 || tiles > WT || c_begin % LANES) return -1;
+    for (long j0 = c_begin; j0 < c_end; j0 += LANES) {
+        const int n = (int)(c_end - j0 < LANES ? c_end - j0 : LANES);
+        const long q = j0 / LANES;
+        for (int t = 0; t < tiles; t++) {
+            const int ty = t / tw, tx = t % tw;
+            const int iy0 = 4 * ty - g->pad_top, ix0 = 4 * tx - g->pad_left;
+            vec d[36], tmp[36];
+            for (int r = 0; r < 6; r++) {
+                const int iy = iy0 + r;
+                for (int k = 0; k < 6; k++) {
+                    const int ix = ix0 + k;
+                    if (iy >= 0 && iy < g->in_h && ix >= 0 && ix < g->in_w)
+                        load_n(&d[6 * r + k], x + ((long)iy * g->in_w + ix) * c + j0, n);
+                    else
+                        d[6 * r + k] = (vec){0};
+                }
+            }
+            for (int k = 0; k < 6; k++) bt6(d + k, 6, tmp + k, 6);
+            for (int r = 0; r < 6; r++) bt6(tmp + 6 * r, 1, d + 6 * r, 1);
+            for (int i = 0; i < 6; i++)
+                for (int j = 0; j < 6; j++)
+                    memcpy(vr + ((((i * groups + q) * 6 + j) * tiles + t) * LANES), &d[6 * i + j], sizeof(vec));
+        }
+    }
+    return 0;
+}
+
+// The 36 products of one image's few tiles (at most WT: a 7x7 map has 2x2)
+// with the kernel transformed on the fly, for filters f_begin..<f_end (whole
+// vectors): m[ξ][t][f] = Σ_c v[ξ][t][c] · (G g Gᵀ)[ξ][c][f]. With so few
+// tiles a stored transformed kernel (4x the 3x3 kernel) serves only `tiles`
+// products per value, and on this machine it came from memory at every call;
+// here only the 3x3 kernel is read. G's rows are used scaled to small
+// integers, G = diag(s) G', s = (1/4, -1/6, -1/6, 1/24, 1/24, 1), and the
+// products are multiplied by s_i s_j when stored. Row i of U (ξ = 6i..6i+5)
+// is made from row i of G' g for every channel, its 6 x tiles sums kept in
+// registers.
+
+// out = row r (a constant) of G' applied to (a, b, c) = (g0, g1, g2).
+#define GPRIME(out, r, a, b, c)                                                                                 \
+    do {                                                                                                        \
+        switch (r) {                                                                                            \
+        case 0: (out) = (a); break;                                                                             \
+        case 1: (out) = (a) + (b) + (c); break;                                                                 \
+        case 2: (out) = (a) - (b) + (c); break;                                                                 \
+        case 3: (out) = (a) + 2 * (b) + 4 * (c); break;                                                         \
+        case 4: (out) = (a) - 2 * (b) + 4 * (c); break;                                                         \
+        default: (out) = (c); break;                                                                            \
+        }                                                                                                       \
+    } while (0)
+
+static const float gscale[6] = {1.0f / 4, -1.0f / 6, -1.0f / 6, 1.0f / 24, 1.0f / 24, 1.0f};
+
+INLINE void few_tiles_row(const int tiles, const int i, const float *vr, long c, const float *wp, float *m,
+                          long mstride) {
+    vec acc[6][WT];
+    for (int j = 0; j < 6; j++)
+        for (int t = 0; t < tiles; t++) acc[j][t] = (vec){0};
+    const long groups = (c + LANES - 1) / LANES;
+    for (long q = 0; q < groups; q++) {
+        const float *vq = vr + (i * groups + q) * 6 * tiles * LANES;
+        const int lanes = (int)(c - q * LANES < LANES ? c - q * LANES : LANES);
+        for (int l = 0; l < lanes; l++, wp += 9 * LANES) {
+            // Row i of G' g: r[x] = G'[i] · (g[0][x], g[1][x], g[2][x]), tap (k, x) at wp[(3k + x) * LANES].
+            vec r[3];
+            for (int x = 0; x < 3; x++) {
+                const vec g0 = (i == 5) ? (vec){0} : LOAD(wp + x * LANES);
+                const vec g1 = (i == 0 || i == 5) ? (vec){0} : LOAD(wp + (3 + x) * LANES);
+                const vec g2 = (i == 0) ? (vec){0} : LOAD(wp + (6 + x) * LANES);
+                GPRIME(r[x], i, g0, g1, g2);
+            }
+            const float *vc = vq + l;
+            for (int j = 0; j < 6; j++) {
+                vec u;
+                GPRIME(u, j, r[0], r[1], r[2]);
+                for (int t = 0; t < tiles; t++) acc[j][t] += vc[(j * tiles + t) * LANES] * u;
+            }
+        }
+    }
+    for (int j = 0; j < 6; j++) {
+        const float scale = gscale[i] * gscale[j];
+        for (int t = 0; t < tiles; t++) STORE(m + ((6 * i + j) * tiles + t) * mstride, acc[j][t] * scale);
+    }
+}
+
+// Filters f_begin..<f_end: block by block, row by row of U.
+INLINE void few_tiles(const int tiles, const float *vr, long c, const float *packed, long filters, long f_begin,
+                      long f_end, float *m) {
+    for (long f0 = f_begin; f0 < f_end; f0 += LANES) {
+        const float *wp = packed + f0 / LANES * c * 9 * LANES;
+        for (int i = 0; i < 6; i++) {
+            switch (i) {
+            case 0: few_tiles_row(tiles, 0, vr, c, wp, m + f0, filters); break;
+            case 1: few_tiles_row(tiles, 1, vr, c, wp, m + f0, filters); break;
+            case 2: few_tiles_row(tiles, 2, vr, c, wp, m + f0, filters); break;
+            case 3: few_tiles_row(tiles, 3, vr, c, wp, m + f0, filters); break;
+            case 4: few_tiles_row(tiles, 4, vr, c, wp, m + f0, filters); break;
+            default: few_tiles_row(tiles, 5, vr, c, wp, m + f0, filters); break;
+            }
+        }
+    }
+}
+
+CLONES
+void fovea_wino4_few_tiles_pack(const float *w, long c, long filters, long f_begin, long f_end, float *packed) {
+    const long plane = c * filters;
+    for (long f0 = f_begin; f0 < f_end; f0 += LANES)
+        for (long ch = 0; ch < c; ch++) {
+            float *dst = packed + (f0 / LANES * c + ch) * 9 * LANES;
+            for (int tap = 0; tap < 9; tap++)
+                memcpy(dst + tap * LANES, w + tap * plane + ch * filters + f0, LANES * sizeof(float));
+        }
+}
+
+CLONES
+int fovea_wino4_few_tiles_products(const float *vr, long tiles, long c, const float *packed, long filters,
+                                   long f_begin, long f_end, float *m) {
+    if (f_begin % LANES || f_end % LANES || f_begin < 0 || f_end > filters) return -1;
+    switch (tiles) {
+    case 4: few_tiles(4, vr, c, packed, filters, f_begin, f_end, m); return 0;
+    case 3: few_tiles(3, vr, c, packed, filters, f_begin, f_end, m); return 0;
+    case 2: few_tiles(2, vr, c, packed, filters, f_begin, f_end, m); return 0;
+    case 1: few_tiles(1, vr, c, packed, filters, f_begin, f_end, m); return 0;
+    default: return -1;
     }
 }

@@ -3,8 +3,10 @@
 // algorithms: Winograd F(4x4, 3x3) for 3x3 stride-1 kernels over 3+ input
 // channels (the extension at the end of this file), CFoveaKernels' direct
 // loops for other stride-1 kernels (Conv2DDirect.swift; batches of fewer
-// than 16 Winograd tiles, e.g. one 7x7 map, also take them), else im2col + GEMM. The bias and activation, the activation's derivative
-// and the bias gradient run on each chunk while it is in cache. A following
+// than 16 Winograd tiles also take them, except one image of a 7x7 or
+// smaller map at inference, which runs Winograd with the kernel transformed
+// on the fly), else im2col + GEMM. The bias and activation, the activation's
+// derivative and the bias gradient run on each chunk while it is in cache. A following
 // MaxPooling2D can run fused with it, chunk by chunk (forwardPooled /
 // backwardPooled, driven by Sequential).
 // Kernel layout is Keras's [kh, kw, in, filters]; padding follows
@@ -56,6 +58,11 @@ public final class Conv2D: ActivatedLayer {
     /// What winogradKernel and foldedKernel / foldedBias were computed from,
     /// when they may be reused.
     private var winogradStamp: WeightStamp?
+    /// The kernel regrouped for the few-tile path (fovea_wino4_few_tiles_pack),
+    /// what it was made from, and that path's tile and product buffers.
+    private var fewTilesKernel: [Float] = []
+    private var fewTilesStamp: WeightStamp?
+    private var fewTilesBuffers: [Float] = []
     private var foldedStamp: WeightStamp?
     private var winogradTiles: [Float] = []
     private var winogradProducts: [Float] = []
@@ -153,6 +160,16 @@ public final class Conv2D: ActivatedLayer {
         let g = geometry
         let n = input.batchCount
         let p = g.outH * g.outW
+        if !training && runsFewTiles(batch: n) {
+            let out = withWeights { w, b in
+                inferChunks(input, weights: w, bias: b, source: [kernel.value], activation: activation, pool: nil,
+                            poolOutputShape: [])
+            }
+            forwardUsedWinograd = false
+            self.input = input
+            self.output = out
+            return out
+        }
         let out = Tensor(uninitializedShape: [n, g.outH, g.outW, filters])
         let winograd = runsWinograd(batch: n)
         let chunk = winograd ? winogradChunkSize(batch: n) : chunkSize(batch: n)
@@ -193,7 +210,7 @@ public final class Conv2D: ActivatedLayer {
     /// (both layers' backward need it) but not read back from memory.
     func forwardPooled(_ input: Tensor, pool: MaxPooling2D, poolOutputShape: [Int], training: Bool) -> Tensor {
         pooledForBackward = nil
-        if usesDirect && !runsWinograd(batch: input.batchCount) {
+        if usesDirect && !runsWinograd(batch: input.batchCount) && (training || !runsFewTiles(batch: input.batchCount)) {
             forwardUsedWinograd = false
             return directPooledForward(input, pool: pool, poolOutputShape: poolOutputShape, training: training)
         }
@@ -281,13 +298,19 @@ public final class Conv2D: ActivatedLayer {
         let g = geometry
         let n = input.batchCount
         let p = g.outH * g.outW
-        let winograd = runsWinograd(batch: n)
+        let fewTiles = runsFewTiles(batch: n)
+        let winograd = !fewTiles && runsWinograd(batch: n)
         let chunk = winograd ? winogradChunkSize(batch: n) : chunkSize(batch: n)
         if winograd { prepareWinograd(kernel: weights, batch: n, training: false, source: source) }
+        if fewTiles { prepareFewTiles(kernel: weights, source: source) }
         colsHoldWholeBatch = false
         // One chunk: the convolution, bias and (unless nil) activation into y.
         func convolve(_ x: UnsafePointer<Float>, _ start: Int, _ b: Int, _ y: UnsafeMutablePointer<Float>,
                       _ act: Activation?) {
+            if fewTiles {
+                fewTilesConvolve(x + start * g.inH * g.inW * g.inC, into: y, bias: bias, activation: act)
+                return
+            }
             convolveChunk(x, start: start, images: b, into: y, weights: weights, bias: bias, activation: act,
                           winograd: winograd)
         }
@@ -329,15 +352,87 @@ public final class Conv2D: ActivatedLayer {
         return pooled
     }
 
-    /// Whether a batch of n images runs Winograd: with fewer than 16 tiles
-    /// the products are too short to pay for streaming the transformed
-    /// kernel (4x the 3x3 kernel's size). Measured on this 2-core EPYC, one
+    /// Whether a batch of n images runs Winograd with a stored transformed
+    /// kernel: with fewer than 16 tiles the products are too short to pay
+    /// for streaming it (4x the 3x3 kernel's size); one image of few tiles
+    /// takes runsFewTiles at inference instead. Measured on this 2-core EPYC, one
     /// image of geron-deep (medians, interleaved runs): 14x14 maps (16 tiles)
     /// 0.19 vs 0.24 ms (64 -> 128) and 0.31 vs 0.42 ms (128 -> 128, pooled)
     /// Winograd vs direct; 7x7 maps (4 tiles) 0.43 vs 0.27 ms (128 -> 256)
     /// and 0.77 vs 0.51 ms (256 -> 256, pooled).
     private func runsWinograd(batch n: Int) -> Bool {
-        usesWinograd && (forcedAlgorithm == .winograd || n * tileRows * tileColumns >= 16)
+        usesWinograd && forcedAlgorithm != .winogradFewTiles
+            && (forcedAlgorithm == .winograd || n * tileRows * tileColumns >= 16)
+    }
+
+    /// Whether one image runs the few-tile Winograd path at inference: a map
+    /// of 2x2 tiles or fewer (7x7 and smaller), filters in whole vectors, on
+    /// AVX-512 (its 24 accumulators would spill in the AVX2 clone). The
+    /// kernel is transformed on the fly rather than streamed 4x larger (see
+    /// fovea_wino4_few_tiles_products). Measured on this 2-core EPYC, one
+    /// geron-deep image (`fovea bench --ab 6`, in-process medians against
+    /// the direct loops): its 7x7 128 -> 256 layer 0.166 -> 0.089 ms, the
+    /// 256 -> 256 one with its pooling 0.293 -> 0.161 ms (direct computed
+    /// only the 6x6 cells the pooling reads), the whole image 0.82 -> 0.55 ms.
+    /// Streaming a stored transformed kernel instead had measured 0.43 vs
+    /// 0.27 ms and 0.77 vs 0.51 ms against older direct loops.
+    func runsFewTiles(batch n: Int) -> Bool {
+        guard n == 1 && usesWinograd && tileRows * tileColumns <= 4 && filters % 16 == 0 else { return false }
+        if forcedAlgorithm == .winogradFewTiles { return true }
+        return forcedAlgorithm == nil && ownGemmPays
+    }
+
+    /// Packs the kernel for the few-tile path unless the tensors it comes
+    /// from are unwritten since the last packing.
+    private func prepareFewTiles(kernel w: UnsafePointer<Float>, source: [Tensor]) {
+        if fewTilesStamp?.isCurrent(for: source) == true { return }
+        let c = geometry.inC, f = filters
+        if fewTilesKernel.count != 9 * c * f { fewTilesKernel = [Float](repeating: 0, count: 9 * c * f) }
+        fewTilesKernel.withUnsafeMutableBufferPointer { packed in
+            let p = packed.baseAddress!
+            parallelFor(f / 16, costPerItem: 9 * c * 16) { range in
+                fovea_wino4_few_tiles_pack(w, c, f, range.lowerBound * 16, range.upperBound * 16, p)
+            }
+        }
+        fewTilesStamp = WeightStamp(source)
+    }
+
+    /// One image's convolution, bias and (unless nil: the caller applies it
+    /// later) activation into `y` by the few-tile path, after prepareFewTiles:
+    /// input transform split by channel blocks, then products and output
+    /// transform by filter blocks.
+    private func fewTilesConvolve(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>,
+                                  bias: UnsafePointer<Float>?, activation act: Activation?) {
+        let c = geometry.inC, f = filters, tiles = tileRows * tileColumns
+        let groups = (c + 15) / 16
+        let vrCount = 36 * groups * 16 * tiles
+        if fewTilesBuffers.count < vrCount + 36 * tiles * f {
+            fewTilesBuffers = [Float](repeating: 0, count: vrCount + 36 * tiles * f)
+        }
+        let relu: Int32 = act == .relu ? 1 : 0
+        withUnsafePointer(to: winogradGeometry) { geo in
+            fewTilesBuffers.withUnsafeMutableBufferPointer { buffers in
+                fewTilesKernel.withUnsafeBufferPointer { packed in
+                    let vr = buffers.baseAddress!, m = vr + vrCount, k = packed.baseAddress!
+                    parallelFor(groups, costPerItem: 36 * 16 * tiles, minimumWork: Self.transformMinimumWork) { range in
+                        let status = fovea_wino4_few_tiles_input(geo, x, range.lowerBound * 16,
+                                                                 min(c, range.upperBound * 16), vr)
+                        precondition(status == 0, "few-tile input transform refused its arguments")
+                    }
+                    // Each thread's filters go through products and output
+                    // transform without waiting for the others.
+                    parallelFor(f / 16, costPerItem: 36 * tiles * c * 16) { range in
+                        let (lo, hi) = (range.lowerBound * 16, range.upperBound * 16)
+                        let status = fovea_wino4_few_tiles_products(vr, tiles, c, k, f, lo, hi, m)
+                        precondition(status == 0, "few-tile products refused their arguments")
+                        fovea_wino4_transform_output_filters(geo, m, 0, tiles, tiles, lo, hi, bias, relu, y)
+                    }
+                }
+            }
+        }
+        if let act, act != .relu, act != .linear {
+            act.applyInPlace(y, rows: geometry.outH * geometry.outW, width: f, bias: nil)
+        }
     }
 
     /// Convolution, bias and (unless nil: the caller applies it later)
@@ -638,7 +733,7 @@ public final class Conv2D: ActivatedLayer {
 // (CFoveaKernels/winograd.c), the GEMMs Fovea's own (gemm.c, see panelGemm).
 extension Conv2D {
     /// Which algorithm a convolution runs with; tests force one to compare them.
-    enum Algorithm { case im2col, winograd, direct }
+    enum Algorithm { case im2col, winograd, winogradFewTiles, direct }
 
     /// 3x3 stride-1 convolutions with at least 3 input channels and 4
     /// filters. Measured on this 2-core EPYC (batch 128, 28x28, forward +
@@ -647,7 +742,7 @@ extension Conv2D {
     /// (15.6 vs 13.7 ms), the transforms outweighing GEMMs that small.
     var usesWinograd: Bool {
         guard kernelSize == (3, 3) && strides == (1, 1) else { return false }
-        if let forcedAlgorithm { return forcedAlgorithm == .winograd }
+        if let forcedAlgorithm { return forcedAlgorithm == .winograd || forcedAlgorithm == .winogradFewTiles }
         return geometry.inC >= 3 && filters >= 4
     }
 

@@ -11,7 +11,8 @@ extension Conv2D {
     /// Every stride-1 convolution except 1x1 ones over more than 4 channels
     /// (those are a plain GEMM on the input, no im2col); a batch Winograd
     /// takes (3x3 over 3+ channels, enough tiles) runs Winograd instead,
-    /// which measured 2-2.5x faster there on geron-deep. The direct loops
+    /// which measured 2-2.5x faster there on geron-deep, and so does one
+    /// image of a 7x7 or smaller map at inference (runsFewTiles). The direct loops
     /// keep 8 pixels x 32 filters (forward) or 10 taps x 32 filters (kernel
     /// gradient) in registers and run at 90-100 GFLOP/s per core here,
     /// where im2col + GEMM ran at 20 (3x3x1, a 9-deep GEMM) to 75 (3x3x32→32)

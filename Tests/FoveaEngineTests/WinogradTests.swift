@@ -3,6 +3,7 @@
 // against a direct convolution in Conv2DTests), alone and fused with max
 // pooling, and its gradients against finite differences.
 
+import CFoveaKernels
 import XCTest
 @testable import FoveaEngine
 
@@ -185,5 +186,117 @@ final class WinogradTests: XCTestCase {
         let second = model.predict(x).data.map(Double.init)
         XCTAssertLessThan(relativeError(second, layerByLayer()), 1e-5)
         XCTAssertGreaterThan(relativeError(second, first), 1e-3)
+    }
+
+    // MARK: One image of few tiles (Conv2D.runsFewTiles)
+
+    /// One image of a small map at inference by the few-tile path (the kernel
+    /// transformed on the fly) against im2col: 2x2, 2x1 and 1x1 tile grids,
+    /// edge tiles cut short, channel counts off the 16-lane block (including
+    /// fewer than 16), with and without bias, ReLU, linear and tanh.
+    func testFewTilesMatchesIm2col() throws {
+        let cases: [(h: Int, w: Int, c: Int, f: Int, padding: Padding, act: Activation, bias: Bool)] = [
+            (7, 7, 128, 32, .same, .relu, true),
+            (7, 7, 20, 16, .same, .linear, false),
+            (7, 5, 5, 48, .valid, .tanh, true),
+            (4, 4, 33, 16, .same, .relu, true),
+            (6, 3, 16, 32, .same, .sigmoid, false),
+            (3, 3, 3, 16, .valid, .linear, true),
+        ]
+        for (i, t) in cases.enumerated() {
+            let conv = Conv2D(filters: t.f, kernelSize: 3, padding: t.padding, activation: t.act, useBias: t.bias,
+                              name: "c")
+            _ = try conv.build(inputShape: [t.h, t.w, t.c])
+            if let bias = conv.bias { for j in 0..<t.f { bias.value.data[j] = Float(j % 7) * 0.05 - 0.1 } }
+            let x = randomTensor([1, t.h, t.w, t.c], seed: UInt64(60 + i))
+            conv.forcedAlgorithm = .winogradFewTiles
+            XCTAssertTrue(conv.runsFewTiles(batch: 1), "case \(i)")
+            let few = conv.forward(x, training: false).data.map(Double.init)
+            conv.forcedAlgorithm = .im2col
+            let reference = conv.forward(x, training: false).data.map(Double.init)
+            XCTAssertEqual(few.count, reference.count, "case \(i)")
+            XCTAssertLessThan(relativeError(few, reference), 1e-5, "case \(i) \(t)")
+        }
+    }
+
+    /// The path is only for inference on one image of at most 2x2 tiles with
+    /// filters in whole 16-lane blocks: a batch, a 14x14 map or 24 filters
+    /// go elsewhere.
+    func testFewTilesOnlyWhereItApplies() throws {
+        func conv(_ size: Int, _ filters: Int) throws -> Conv2D {
+            let c = Conv2D(filters: filters, kernelSize: 3, padding: .same, name: "c")
+            _ = try c.build(inputShape: [size, size, 32])
+            c.forcedAlgorithm = .winogradFewTiles
+            return c
+        }
+        XCTAssertTrue(try conv(7, 32).runsFewTiles(batch: 1))
+        XCTAssertFalse(try conv(7, 32).runsFewTiles(batch: 2))
+        XCTAssertFalse(try conv(14, 32).runsFewTiles(batch: 1))
+        XCTAssertFalse(try conv(7, 24).runsFewTiles(batch: 1))
+    }
+
+    /// Fused with 2x2 pooling, and folded with BatchNormalization, as a model
+    /// runs it at inference: the few-tile path against the same layers one
+    /// by one through im2col; then a write to the kernel and one to the
+    /// batch norm's statistics are each seen by the next prediction (the
+    /// regrouped kernel is kept between calls).
+    func testFewTilesInModelsFollowsWeightChanges() throws {
+        Engine.seed(31)
+        let plain = Conv2D(filters: 32, kernelSize: 3, padding: .same, activation: .relu, name: "plain")
+        let folded = Conv2D(filters: 48, kernelSize: 3, padding: .same, useBias: false, name: "folded")
+        let bn = BatchNormalization()
+        let model = try Sequential(inputShape: [7, 7, 24],
+                                   layers: [plain, MaxPooling2D(poolSize: 2), folded, bn, ActivationLayer(.relu)])
+        // The pooled 3x3 map is one tile; the 7x7 one is 2x2.
+        let x = randomTensor([1, 7, 7, 24], seed: 32)
+        func layerByLayer() -> [Double] {
+            plain.forcedAlgorithm = .im2col
+            folded.forcedAlgorithm = .im2col
+            defer { plain.forcedAlgorithm = .winogradFewTiles; folded.forcedAlgorithm = .winogradFewTiles }
+            var h = x
+            for layer in model.layers { h = layer.forward(h, training: false) }
+            return h.data.map(Double.init)
+        }
+        plain.forcedAlgorithm = .winogradFewTiles
+        folded.forcedAlgorithm = .winogradFewTiles
+        var previous = model.predict(x).data.map(Double.init)
+        XCTAssertLessThan(relativeError(previous, layerByLayer()), 1e-5, "first call")
+        let changes: [(String, () -> Void)] = [
+            ("pooled layer's kernel", { plain.kernel.value.data[7] += 0.75 }),
+            ("folded layer's kernel", { folded.kernel.value.data = folded.kernel.value.data.map { -$0 } }),
+            ("batch norm statistics", {
+                for (i, p) in bn.parameters.enumerated() {
+                    for j in p.value.data.indices { p.value.data[j] = 0.25 + Float((i + j) % 5) * 0.2 }
+                }
+            }),
+        ]
+        for (label, change) in changes {
+            change()
+            let now = model.predict(x).data.map(Double.init)
+            XCTAssertLessThan(relativeError(now, layerByLayer()), 1e-5, label)
+            XCTAssertGreaterThan(relativeError(now, previous), 1e-3, "\(label) changed nothing")
+            previous = now
+        }
+        XCTAssertEqual(model.predict(x).data.map(Double.init), previous, "unchanged weights")
+    }
+
+    /// The C entry points refuse what they cannot do without writing: more
+    /// than 4 tiles, filter ranges off the 16-lane blocks, a misaligned
+    /// channel start.
+    func testFewTilesKernelsRefuseBadArguments() {
+        var m = [Float](repeating: 7, count: 36 * 4 * 32)
+        let vr = [Float](repeating: 1, count: 36 * 4 * 16), k = [Float](repeating: 1, count: 9 * 16 * 32)
+        XCTAssertEqual(fovea_wino4_few_tiles_products(vr, 5, 16, k, 32, 0, 32, &m), -1)
+        XCTAssertEqual(fovea_wino4_few_tiles_products(vr, 4, 16, k, 32, 8, 32, &m), -1)
+        XCTAssertEqual(fovea_wino4_few_tiles_products(vr, 4, 16, k, 32, 0, 48, &m), -1)
+        XCTAssertTrue(m.allSatisfy { $0 == 7 })
+        var g = fovea_wino_geometry(in_h: 14, in_w: 14, in_c: 16, out_h: 14, out_w: 14, filters: 32,
+                                    pad_top: 1, pad_left: 1, tiles_h: 4, tiles_w: 4)
+        var out = [Float](repeating: 7, count: 36 * 16 * 16)
+        let x = [Float](repeating: 1, count: 14 * 14 * 16)
+        XCTAssertEqual(fovea_wino4_few_tiles_input(&g, x, 0, 16, &out), -1)
+        g.tiles_h = 2; g.tiles_w = 2
+        XCTAssertEqual(fovea_wino4_few_tiles_input(&g, x, 8, 16, &out), -1)
+        XCTAssertTrue(out.allSatisfy { $0 == 7 })
     }
 }
