@@ -44,16 +44,25 @@ int main(int argc, char **argv){
   float *y2=calloc(oh*ow*f,4);
   fovea_conv_direct_forward(x,1,h,w,c,k,kh,kw,f,pt,pl,oh,ow,b,0,0,oh,ow,0,32,y2);
   fovea_conv_direct_forward(x,1,h,w,c,k,kh,kw,f,pt,pl,oh,ow,b,0,0,oh,ow,32,f,y2); fwrite(y2,4,oh*ow*f,out);
-  // one image's 2x2 tiles by the few-tile path: 7x7x20 (a channel tail) -> 32
-  // filters, kernel regrouped, products in two filter halves, output transform
+  // one image's 2x2 tiles by the few-tile paths, F(4x4) and F(3x3): 7x7x20
+  // (a channel tail) -> 32 filters, kernel regrouped, products in two filter
+  // halves, output transform
   fovea_wino_geometry fg={7,7,20,7,7,32,1,1,2,2};
   float *fx=malloc(4L*7*7*20),*fk=malloc(4L*9*20*32),*fp=malloc(4L*9*20*32),*fvr=calloc(36*2*16*4,4);
   float *fm=calloc(36*4*32,4),*fy=calloc(7*7*32,4); fill(fx,7*7*20,13); fill(fk,9*20*32,14);
-  fovea_wino4_few_tiles_pack(fk,20,32,0,32,fp);
-  fovea_wino4_few_tiles_input(&fg,fx,0,20,fvr); fwrite(fvr,4,36*2*16*4,out);
-  fovea_wino4_few_tiles_products(fvr,4,20,fp,32,0,16,fm);
-  fovea_wino4_few_tiles_products(fvr,4,20,fp,32,16,32,fm); fwrite(fm,4,36*4*32,out);
-  fovea_wino4_transform_output_filters(&fg,fm,0,4,4,16,32,b,1,fy);
-  fovea_wino4_transform_output_filters(&fg,fm,0,4,4,0,16,b,1,fy); fwrite(fy,4,7*7*32,out);
+  fovea_wino_few_tiles_pack(fk,20,32,0,32,fp);
+  for(int window=6; window>=5; window--){
+    fovea_wino_few_tiles_input(window,&fg,fx,0,20,fvr); fwrite(fvr,4,window*window*2*16*4,out);
+    fovea_wino_few_tiles_products(window,fvr,4,20,fp,32,0,16,fm);
+    fovea_wino_few_tiles_products(window,fvr,4,20,fp,32,16,32,fm); fwrite(fm,4,window*window*4*32,out);
+    if(window==6){
+      fovea_wino4_transform_output_filters(&fg,fm,0,4,4,16,32,b,1,fy);
+      fovea_wino4_transform_output_filters(&fg,fm,0,4,4,0,16,b,1,fy);
+    } else {
+      fovea_wino3_transform_output_filters(&fg,fm,0,4,4,16,32,b,1,fy);
+      fovea_wino3_transform_output_filters(&fg,fm,0,4,4,0,16,b,1,fy);
+    }
+    fwrite(fy,4,7*7*32,out);
+  }
   fclose(out); return 0;
 }

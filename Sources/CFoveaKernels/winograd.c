@@ -267,58 +267,91 @@ void fovea_wino4_input_adjoint(const fovea_wino_geometry *g, const float *dv, lo
     }
 }
 
-// One image's few tiles (at most WT) transformed for channels
-// c_begin..<c_end (c_begin a multiple of 16), in the layout the few-tile
-// products read: channel ch = 16 q + l of ξ = 6i + j and tile t at
-// vr[((((i * groups + q) * 6 + j) * tiles + t) * 16 + l], groups = ⌈in_c/16⌉
-// (lanes past in_c zero), so each transformed vector is stored whole and
-// the 6 x tiles values a channel contributes to a row of U are at fixed
-// offsets from one address.
+// ---- One image of few tiles: F(4x4, 3x3) and F(3x3, 3x3) ----
+//
+// One image of a small map (7x7 and less: at most WT tiles) at inference.
+// Each transformed kernel value would serve only `tiles` products, and a
+// stored transformed kernel (4x the 3x3 kernel) came from memory at every
+// call on this machine, so the kernel is transformed on the fly and only
+// the 3x3 kernel (regrouped, see few_tiles_pack) is read. Two tilings:
+// F(4x4, 3x3) (6x6 windows, as above) and F(3x3, 3x3) (5x5 windows, points
+// 0, ±1, 2: 25 products per tile against 36, so a 6x6 region, e.g. what a
+// 2x2 'valid' pooling reads of a 7x7 map, takes 4 x 25 instead of 4 x 36).
+// For F(3x3): Bᵀ, Aᵀ below; G = diag(1/2, -1/2, -1/6, 1/6, 1) G' with G'
+// rows (1,0,0), (1,1,1), (1,-1,1), (1,2,4), (0,0,1).
+// `n` (6 or 5) is the window size: ξ = n i + j, i, j < n.
+
+// The five rows of F(3x3)'s Bᵀ applied to d0..d4.
+INLINE void bt5(const vec *d, int ds, vec *o, int os) {
+    vec d0 = d[0], d1 = d[ds], d2 = d[2 * ds], d3 = d[3 * ds], d4 = d[4 * ds];
+    o[0] = 2 * (d0 - d2) - d1 + d3;
+    o[os] = d3 - 2 * d1 - d2;
+    o[2 * os] = 2 * d1 - 3 * d2 + d3;
+    o[3 * os] = d3 - d1;
+    o[4 * os] = 2 * (d1 - d3) - d2 + d4;
+}
+
+// The three rows of F(3x3)'s Aᵀ applied to m0..m4.
+INLINE void at3(const vec *m, int ms, vec *o, int os) {
+    vec m0 = m[0], m1 = m[ms], m2 = m[2 * ms], m3 = m[3 * ms], m4 = m[4 * ms];
+    o[0] = m0 + m1 + m2 + m3;
+    o[os] = m1 - m2 + 2 * m3;
+    o[2 * os] = m1 + m2 + 4 * m3 + m4;
+}
+
 #define WT 4
-CLONES
-int fovea_wino4_few_tiles_input(const fovea_wino_geometry *g, const float *x, long c_begin, long c_end, float *vr) {
-    const int c = g->in_c, th = g->tiles_h, tw = g->tiles_w, tiles = th * tw;
+
+// Tiles of one image, channels c_begin..<c_end, into the layout the
+// products read: channel ch = 16 q + l of ξ = n i + j and tile t at
+// vr[((((i * groups + q) * n + j) * tiles + t) * 16 + l], groups = ⌈in_c/16⌉
+// (lanes past in_c zero): each transformed vector is stored whole, and the
+// n x tiles values a channel adds to a row of U are at fixed offsets.
+INLINE void few_tiles_input(const int n, const fovea_wino_geometry *g, const float *x, long c_begin, long c_end,
+                            float *vr) {
+    const int c = g->in_c, tw = g->tiles_w, tiles = g->tiles_h * tw, step = n - 2;
     const long groups = (c + LANES - 1) / LANES;
-    if (tiles < 1 || tiles > WT || c_begin % LANES) return -1;
     for (long j0 = c_begin; j0 < c_end; j0 += LANES) {
-        const int n = (int)(c_end - j0 < LANES ? c_end - j0 : LANES);
+        const int lanes = (int)(c_end - j0 < LANES ? c_end - j0 : LANES);
         const long q = j0 / LANES;
         for (int t = 0; t < tiles; t++) {
-            const int ty = t / tw, tx = t % tw;
-            const int iy0 = 4 * ty - g->pad_top, ix0 = 4 * tx - g->pad_left;
+            const int iy0 = step * (t / tw) - g->pad_top, ix0 = step * (t % tw) - g->pad_left;
             vec d[36], tmp[36];
-            for (int r = 0; r < 6; r++) {
+            for (int r = 0; r < n; r++) {
                 const int iy = iy0 + r;
-                for (int k = 0; k < 6; k++) {
+                for (int k = 0; k < n; k++) {
                     const int ix = ix0 + k;
                     if (iy >= 0 && iy < g->in_h && ix >= 0 && ix < g->in_w)
-                        load_n(&d[6 * r + k], x + ((long)iy * g->in_w + ix) * c + j0, n);
+                        load_n(&d[n * r + k], x + ((long)iy * g->in_w + ix) * c + j0, lanes);
                     else
-                        d[6 * r + k] = (vec){0};
+                        d[n * r + k] = (vec){0};
                 }
             }
-            for (int k = 0; k < 6; k++) bt6(d + k, 6, tmp + k, 6);
-            for (int r = 0; r < 6; r++) bt6(tmp + 6 * r, 1, d + 6 * r, 1);
-            for (int i = 0; i < 6; i++)
-                for (int j = 0; j < 6; j++)
-                    memcpy(vr + ((((i * groups + q) * 6 + j) * tiles + t) * LANES), &d[6 * i + j], sizeof(vec));
+            if (n == 6) {
+                for (int k = 0; k < 6; k++) bt6(d + k, 6, tmp + k, 6);
+                for (int r = 0; r < 6; r++) bt6(tmp + 6 * r, 1, d + 6 * r, 1);
+            } else {
+                for (int k = 0; k < 5; k++) bt5(d + k, 5, tmp + k, 5);
+                for (int r = 0; r < 5; r++) bt5(tmp + 5 * r, 1, d + 5 * r, 1);
+            }
+            for (int i = 0; i < n; i++)
+                for (int j = 0; j < n; j++)
+                    memcpy(vr + ((((i * groups + q) * n + j) * tiles + t) * LANES), &d[n * i + j], sizeof(vec));
         }
     }
+}
+
+CLONES
+int fovea_wino_few_tiles_input(int window, const fovea_wino_geometry *g, const float *x, long c_begin, long c_end,
+                               float *vr) {
+    const int tiles = g->tiles_h * g->tiles_w;
+    if (tiles < 1 || tiles > WT || c_begin % LANES || (window != 6 && window != 5)) return -1;
+    if (window == 6) few_tiles_input(6, g, x, c_begin, c_end, vr);
+    else few_tiles_input(5, g, x, c_begin, c_end, vr);
     return 0;
 }
 
-// The 36 products of one image's few tiles (at most WT: a 7x7 map has 2x2)
-// with the kernel transformed on the fly, for filters f_begin..<f_end (whole
-// vectors): m[ξ][t][f] = Σ_c v[ξ][t][c] · (G g Gᵀ)[ξ][c][f]. With so few
-// tiles a stored transformed kernel (4x the 3x3 kernel) serves only `tiles`
-// products per value, and on this machine it came from memory at every call;
-// here only the 3x3 kernel is read. G's rows are used scaled to small
-// integers, G = diag(s) G', s = (1/4, -1/6, -1/6, 1/24, 1/24, 1), and the
-// products are multiplied by s_i s_j when stored. Row i of U (ξ = 6i..6i+5)
-// is made from row i of G' g for every channel, its 6 x tiles sums kept in
-// registers.
-
-// out = row r (a constant) of G' applied to (a, b, c) = (g0, g1, g2).
+// out = row r (a constant) of G' applied to (a, b, c) = (g0, g1, g2); F(4x4)'s
+// rows 0..5, F(3x3)'s i the same rows without (1,-2,4) (its row 4 is row 5).
 #define GPRIME(out, r, a, b, c)                                                                                 \
     do {                                                                                                        \
         switch (r) {                                                                                            \
@@ -331,60 +364,64 @@ int fovea_wino4_few_tiles_input(const fovea_wino_geometry *g, const float *x, lo
         }                                                                                                       \
     } while (0)
 
-static const float gscale[6] = {1.0f / 4, -1.0f / 6, -1.0f / 6, 1.0f / 24, 1.0f / 24, 1.0f};
+// G = diag(scale) G': the products are multiplied by scale_i scale_j when stored.
+static const float gscale6[6] = {1.0f / 4, -1.0f / 6, -1.0f / 6, 1.0f / 24, 1.0f / 24, 1.0f};
+static const float gscale5[5] = {1.0f / 2, -1.0f / 2, -1.0f / 6, 1.0f / 6, 1.0f};
 
-INLINE void few_tiles_row(const int tiles, const int i, const float *vr, long c, const float *wp, float *m,
-                          long mstride) {
+// G' row of window row i.
+#define GROW(n, i) ((n) == 5 && (i) == 4 ? 5 : (i))
+
+// Row i of U (ξ = n i .. n i + n - 1) for 16 filters: made from row i of G' g
+// for every channel, its n x tiles sums kept in registers.
+INLINE void few_tiles_row(const int n, const int tiles, const int i, const float *vr, long c, const float *wp,
+                          float *m, long mstride) {
+    const int gi = GROW(n, i);
     vec acc[6][WT];
-    for (int j = 0; j < 6; j++)
+    for (int j = 0; j < n; j++)
         for (int t = 0; t < tiles; t++) acc[j][t] = (vec){0};
     const long groups = (c + LANES - 1) / LANES;
     for (long q = 0; q < groups; q++) {
-        const float *vq = vr + (i * groups + q) * 6 * tiles * LANES;
+        const float *vq = vr + (i * groups + q) * n * tiles * LANES;
         const int lanes = (int)(c - q * LANES < LANES ? c - q * LANES : LANES);
         for (int l = 0; l < lanes; l++, wp += 9 * LANES) {
-            // Row i of G' g: r[x] = G'[i] · (g[0][x], g[1][x], g[2][x]), tap (k, x) at wp[(3k + x) * LANES].
+            // Row gi of G' g: r[x] = G'[gi] · (g[0][x], g[1][x], g[2][x]), tap (k, x) at wp[(3k + x) * LANES].
             vec r[3];
             for (int x = 0; x < 3; x++) {
-                const vec g0 = (i == 5) ? (vec){0} : LOAD(wp + x * LANES);
-                const vec g1 = (i == 0 || i == 5) ? (vec){0} : LOAD(wp + (3 + x) * LANES);
-                const vec g2 = (i == 0) ? (vec){0} : LOAD(wp + (6 + x) * LANES);
-                GPRIME(r[x], i, g0, g1, g2);
+                const vec g0 = (gi == 5) ? (vec){0} : LOAD(wp + x * LANES);
+                const vec g1 = (gi == 0 || gi == 5) ? (vec){0} : LOAD(wp + (3 + x) * LANES);
+                const vec g2 = (gi == 0) ? (vec){0} : LOAD(wp + (6 + x) * LANES);
+                GPRIME(r[x], gi, g0, g1, g2);
             }
             const float *vc = vq + l;
-            for (int j = 0; j < 6; j++) {
+            for (int j = 0; j < n; j++) {
                 vec u;
-                GPRIME(u, j, r[0], r[1], r[2]);
+                GPRIME(u, GROW(n, j), r[0], r[1], r[2]);
                 for (int t = 0; t < tiles; t++) acc[j][t] += vc[(j * tiles + t) * LANES] * u;
             }
         }
     }
-    for (int j = 0; j < 6; j++) {
-        const float scale = gscale[i] * gscale[j];
-        for (int t = 0; t < tiles; t++) STORE(m + ((6 * i + j) * tiles + t) * mstride, acc[j][t] * scale);
+    for (int j = 0; j < n; j++) {
+        const float scale = n == 6 ? gscale6[i] * gscale6[j] : gscale5[i] * gscale5[j];
+        for (int t = 0; t < tiles; t++) STORE(m + ((n * i + j) * tiles + t) * mstride, acc[j][t] * scale);
     }
 }
 
 // Filters f_begin..<f_end: block by block, row by row of U.
-INLINE void few_tiles(const int tiles, const float *vr, long c, const float *packed, long filters, long f_begin,
-                      long f_end, float *m) {
+INLINE void few_tiles(const int n, const int tiles, const float *vr, long c, const float *packed, long filters,
+                      long f_begin, long f_end, float *m) {
     for (long f0 = f_begin; f0 < f_end; f0 += LANES) {
         const float *wp = packed + f0 / LANES * c * 9 * LANES;
-        for (int i = 0; i < 6; i++) {
-            switch (i) {
-            case 0: few_tiles_row(tiles, 0, vr, c, wp, m + f0, filters); break;
-            case 1: few_tiles_row(tiles, 1, vr, c, wp, m + f0, filters); break;
-            case 2: few_tiles_row(tiles, 2, vr, c, wp, m + f0, filters); break;
-            case 3: few_tiles_row(tiles, 3, vr, c, wp, m + f0, filters); break;
-            case 4: few_tiles_row(tiles, 4, vr, c, wp, m + f0, filters); break;
-            default: few_tiles_row(tiles, 5, vr, c, wp, m + f0, filters); break;
-            }
-        }
+        few_tiles_row(n, tiles, 0, vr, c, wp, m + f0, filters);
+        few_tiles_row(n, tiles, 1, vr, c, wp, m + f0, filters);
+        few_tiles_row(n, tiles, 2, vr, c, wp, m + f0, filters);
+        few_tiles_row(n, tiles, 3, vr, c, wp, m + f0, filters);
+        few_tiles_row(n, tiles, 4, vr, c, wp, m + f0, filters);
+        if (n == 6) few_tiles_row(n, tiles, 5, vr, c, wp, m + f0, filters);
     }
 }
 
 CLONES
-void fovea_wino4_few_tiles_pack(const float *w, long c, long filters, long f_begin, long f_end, float *packed) {
+void fovea_wino_few_tiles_pack(const float *w, long c, long filters, long f_begin, long f_end, float *packed) {
     const long plane = c * filters;
     for (long f0 = f_begin; f0 < f_end; f0 += LANES)
         for (long ch = 0; ch < c; ch++) {
@@ -395,14 +432,49 @@ void fovea_wino4_few_tiles_pack(const float *w, long c, long filters, long f_beg
 }
 
 CLONES
-int fovea_wino4_few_tiles_products(const float *vr, long tiles, long c, const float *packed, long filters,
-                                   long f_begin, long f_end, float *m) {
-    if (f_begin % LANES || f_end % LANES || f_begin < 0 || f_end > filters) return -1;
-    switch (tiles) {
-    case 4: few_tiles(4, vr, c, packed, filters, f_begin, f_end, m); return 0;
-    case 3: few_tiles(3, vr, c, packed, filters, f_begin, f_end, m); return 0;
-    case 2: few_tiles(2, vr, c, packed, filters, f_begin, f_end, m); return 0;
-    case 1: few_tiles(1, vr, c, packed, filters, f_begin, f_end, m); return 0;
-    default: return -1;
+int fovea_wino_few_tiles_products(int window, const float *vr, long tiles, long c, const float *packed,
+                                  long filters, long f_begin, long f_end, float *m) {
+    if (f_begin % LANES || f_end % LANES || f_begin < 0 || f_end > filters || tiles < 1 || tiles > WT) return -1;
+#define CASE(N, T) case T: few_tiles(N, T, vr, c, packed, filters, f_begin, f_end, m); return 0
+    if (window == 6) {
+        switch (tiles) { CASE(6, 4); CASE(6, 3); CASE(6, 2); CASE(6, 1); }
+    } else if (window == 5) {
+        switch (tiles) { CASE(5, 4); CASE(5, 3); CASE(5, 2); CASE(5, 1); }
+    }
+#undef CASE
+    return -1;
+}
+
+// F(3x3)'s output transform: y = Aᵀ m A (+ bias, ReLU) for tiles
+// tile_begin..<tile_end and filters f_begin..<f_end (3x3 outputs a tile,
+// origin (3ty, 3tx); what falls outside the output is dropped).
+CLONES
+void fovea_wino3_transform_output_filters(const fovea_wino_geometry *g, const float *m, long tile_begin,
+                                          long tile_end, long tiles, long f_begin, long f_end, const float *bias,
+                                          int relu, float *y) {
+    const int f = g->filters, th = g->tiles_h, tw = g->tiles_w;
+    const long plane = tiles * f;
+    for (long t = tile_begin; t < tile_end; t++) {
+        const long image = t / (th * tw);
+        const int ty = (int)(t / tw % th), tx = (int)(t % tw);
+        const int rows = min_int(3, g->out_h - 3 * ty), cols = min_int(3, g->out_w - 3 * tx);
+        float *dst = y + ((image * g->out_h + 3 * ty) * g->out_w + 3 * tx) * f;
+        const float *src = m + t * f;
+        for (int j = (int)f_begin; j < f_end; j += LANES) {
+            const int n = min_int(LANES, (int)f_end - j);
+            vec d[25], tmp[15], o[9];
+            for (int i = 0; i < 25; i++) load_n(&d[i], src + i * plane + j, n);
+            for (int q = 0; q < 5; q++) at3(d + q, 5, tmp + q, 5);     // columns: Aᵀ M (3x5)
+            for (int r = 0; r < 3; r++) at3(tmp + 5 * r, 1, o + 3 * r, 1);  // rows: (Aᵀ M) A (3x3)
+            vec b = {0};
+            if (bias) load_n(&b, bias + j, n);
+            for (int r = 0; r < rows; r++) {
+                for (int q = 0; q < cols; q++) {
+                    vec out = o[3 * r + q] + b;
+                    if (relu) out = __builtin_elementwise_max(out, (vec){0});
+                    store_n(dst + ((long)r * g->out_w + q) * f + j, &out, n);
+                }
+            }
+        }
     }
 }

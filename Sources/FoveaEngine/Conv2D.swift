@@ -58,7 +58,7 @@ public final class Conv2D: ActivatedLayer {
     /// What winogradKernel and foldedKernel / foldedBias were computed from,
     /// when they may be reused.
     private var winogradStamp: WeightStamp?
-    /// The kernel regrouped for the few-tile path (fovea_wino4_few_tiles_pack),
+    /// The kernel regrouped for the few-tile path (fovea_wino_few_tiles_pack),
     /// what it was made from, and that path's tile and product buffers.
     private var fewTilesKernel: [Float] = []
     private var fewTilesStamp: WeightStamp?
@@ -298,17 +298,18 @@ public final class Conv2D: ActivatedLayer {
         let g = geometry
         let n = input.batchCount
         let p = g.outH * g.outW
-        let fewTiles = runsFewTiles(batch: n)
-        let winograd = !fewTiles && runsWinograd(batch: n)
+        // A following pooling may read only part of the output (see pooledRegion).
+        let fewTiles = fewTilesPlan(batch: n, needed: pool.flatMap { pooledRegion($0, poolOutputShape: poolOutputShape) })
+        let winograd = fewTiles == nil && runsWinograd(batch: n)
         let chunk = winograd ? winogradChunkSize(batch: n) : chunkSize(batch: n)
         if winograd { prepareWinograd(kernel: weights, batch: n, training: false, source: source) }
-        if fewTiles { prepareFewTiles(kernel: weights, source: source) }
+        if fewTiles != nil { prepareFewTiles(kernel: weights, source: source) }
         colsHoldWholeBatch = false
         // One chunk: the convolution, bias and (unless nil) activation into y.
         func convolve(_ x: UnsafePointer<Float>, _ start: Int, _ b: Int, _ y: UnsafeMutablePointer<Float>,
                       _ act: Activation?) {
-            if fewTiles {
-                fewTilesConvolve(x + start * g.inH * g.inW * g.inC, into: y, bias: bias, activation: act)
+            if let fewTiles {
+                fewTilesConvolve(x + start * g.inH * g.inW * g.inC, plan: fewTiles, into: y, bias: bias, activation: act)
                 return
             }
             convolveChunk(x, start: start, images: b, into: y, weights: weights, bias: bias, activation: act,
@@ -365,22 +366,42 @@ public final class Conv2D: ActivatedLayer {
             && (forcedAlgorithm == .winograd || n * tileRows * tileColumns >= 16)
     }
 
-    /// Whether one image runs the few-tile Winograd path at inference: a map
-    /// of 2x2 tiles or fewer (7x7 and smaller), filters in whole vectors, on
-    /// AVX-512 (its 24 accumulators would spill in the AVX2 clone). The
-    /// kernel is transformed on the fly rather than streamed 4x larger (see
-    /// fovea_wino4_few_tiles_products). Measured on this 2-core EPYC, one
-    /// geron-deep image (`fovea bench --ab 6`, in-process medians against
-    /// the direct loops): its 7x7 128 -> 256 layer 0.166 -> 0.089 ms, the
-    /// 256 -> 256 one with its pooling 0.293 -> 0.161 ms (direct computed
-    /// only the 6x6 cells the pooling reads), the whole image 0.82 -> 0.55 ms.
-    /// Streaming a stored transformed kernel instead had measured 0.43 vs
-    /// 0.27 ms and 0.77 vs 0.51 ms against older direct loops.
-    func runsFewTiles(batch n: Int) -> Bool {
-        guard n == 1 && usesWinograd && tileRows * tileColumns <= 4 && filters % 16 == 0 else { return false }
-        if forcedAlgorithm == .winogradFewTiles { return true }
-        return forcedAlgorithm == nil && ownGemmPays
+    /// How one image of a small map runs Winograd at inference with the
+    /// kernel transformed on the fly: `window` 6 for F(4x4, 3x3), 5 for
+    /// F(3x3, 3x3), and the grid of (at most 4) tiles.
+    struct FewTilesPlan: Equatable {
+        let window: Int, tileRows: Int, tileColumns: Int
+        var tiles: Int { tileRows * tileColumns }
     }
+
+    /// The few-tile plan for a batch of n images whose output is read in its
+    /// top-left `needed` rows x columns (nil: all of it), or nil when the
+    /// path does not apply. It takes one image of at most 4 tiles, filters
+    /// in whole vectors, on AVX-512 (its 24 accumulators would spill in the
+    /// AVX2 clone); of the two tilings the one with fewer products: F(3x3)
+    /// for a 6x6 region (4 x 25 against 4 x 36; a 2x2 'valid' pooling of a
+    /// 7x7 map reads 6x6 of it), F(4x4) for 7x7 (4 x 36 against 9 x 25).
+    /// Measured on this 2-core EPYC, one geron-deep image (`fovea bench
+    /// --ab 6`, in-process medians against the direct loops): its 7x7
+    /// 128 -> 256 layer 0.166 -> 0.089 ms, the 256 -> 256 one with its
+    /// pooling 0.293 -> 0.161 ms by F(4x4) (direct computed only the 6x6
+    /// cells the pooling reads), the whole image 0.82 -> 0.55 ms; then that
+    /// layer by F(3x3) instead of F(4x4) 0.164 -> 0.108 ms (`--ab 10`). Streaming
+    /// a stored transformed kernel instead had measured 0.43 vs 0.27 ms and
+    /// 0.77 vs 0.51 ms against older direct loops.
+    func fewTilesPlan(batch n: Int, needed: (rows: Int, columns: Int)? = nil) -> FewTilesPlan? {
+        guard n == 1 && usesWinograd && filters % 16 == 0 else { return nil }
+        guard forcedAlgorithm == .winogradFewTiles || (forcedAlgorithm == nil && ownGemmPays) else { return nil }
+        let rows = min(needed?.rows ?? geometry.outH, geometry.outH)
+        let columns = min(needed?.columns ?? geometry.outW, geometry.outW)
+        let four = FewTilesPlan(window: 6, tileRows: (rows + 3) / 4, tileColumns: (columns + 3) / 4)
+        let three = FewTilesPlan(window: 5, tileRows: (rows + 2) / 3, tileColumns: (columns + 2) / 3)
+        if three.tiles <= 4 && 25 * three.tiles < 36 * four.tiles { return three }
+        return four.tiles <= 4 ? four : nil
+    }
+
+    /// Whether one image runs the few-tile path when all its output is read.
+    func runsFewTiles(batch n: Int) -> Bool { fewTilesPlan(batch: n) != nil }
 
     /// Packs the kernel for the few-tile path unless the tensors it comes
     /// from are unwritten since the last packing.
@@ -391,7 +412,7 @@ public final class Conv2D: ActivatedLayer {
         fewTilesKernel.withUnsafeMutableBufferPointer { packed in
             let p = packed.baseAddress!
             parallelFor(f / 16, costPerItem: 9 * c * 16) { range in
-                fovea_wino4_few_tiles_pack(w, c, f, range.lowerBound * 16, range.upperBound * 16, p)
+                fovea_wino_few_tiles_pack(w, c, f, range.lowerBound * 16, range.upperBound * 16, p)
             }
         }
         fewTilesStamp = WeightStamp(source)
@@ -400,38 +421,47 @@ public final class Conv2D: ActivatedLayer {
     /// One image's convolution, bias and (unless nil: the caller applies it
     /// later) activation into `y` by the few-tile path, after prepareFewTiles:
     /// input transform split by channel blocks, then products and output
-    /// transform by filter blocks.
-    private func fewTilesConvolve(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>,
+    /// transform by filter blocks. Outputs outside the plan's tiles (a 7x7
+    /// map's last row and column under F(3x3)'s 6x6) are left unwritten.
+    private func fewTilesConvolve(_ x: UnsafePointer<Float>, plan: FewTilesPlan, into y: UnsafeMutablePointer<Float>,
                                   bias: UnsafePointer<Float>?, activation act: Activation?) {
-        let c = geometry.inC, f = filters, tiles = tileRows * tileColumns
+        let c = geometry.inC, f = filters, tiles = plan.tiles, window = plan.window
+        let xiCount = window * window
         let groups = (c + 15) / 16
-        let vrCount = 36 * groups * 16 * tiles
-        if fewTilesBuffers.count < vrCount + 36 * tiles * f {
-            fewTilesBuffers = [Float](repeating: 0, count: vrCount + 36 * tiles * f)
+        let vrCount = xiCount * groups * 16 * tiles
+        if fewTilesBuffers.count < vrCount + xiCount * tiles * f {
+            fewTilesBuffers = [Float](repeating: 0, count: vrCount + xiCount * tiles * f)
         }
         let relu: Int32 = act == .relu ? 1 : 0
-        withUnsafePointer(to: winogradGeometry) { geo in
+        var geometry = winogradGeometry
+        geometry.tiles_h = Int32(plan.tileRows)
+        geometry.tiles_w = Int32(plan.tileColumns)
+        withUnsafePointer(to: geometry) { geo in
             fewTilesBuffers.withUnsafeMutableBufferPointer { buffers in
                 fewTilesKernel.withUnsafeBufferPointer { packed in
                     let vr = buffers.baseAddress!, m = vr + vrCount, k = packed.baseAddress!
-                    parallelFor(groups, costPerItem: 36 * 16 * tiles, minimumWork: Self.transformMinimumWork) { range in
-                        let status = fovea_wino4_few_tiles_input(geo, x, range.lowerBound * 16,
-                                                                 min(c, range.upperBound * 16), vr)
+                    parallelFor(groups, costPerItem: xiCount * 16 * tiles, minimumWork: Self.transformMinimumWork) { range in
+                        let status = fovea_wino_few_tiles_input(Int32(window), geo, x, range.lowerBound * 16,
+                                                                min(c, range.upperBound * 16), vr)
                         precondition(status == 0, "few-tile input transform refused its arguments")
                     }
                     // Each thread's filters go through products and output
                     // transform without waiting for the others.
-                    parallelFor(f / 16, costPerItem: 36 * tiles * c * 16) { range in
+                    parallelFor(f / 16, costPerItem: xiCount * tiles * c * 16) { range in
                         let (lo, hi) = (range.lowerBound * 16, range.upperBound * 16)
-                        let status = fovea_wino4_few_tiles_products(vr, tiles, c, k, f, lo, hi, m)
+                        let status = fovea_wino_few_tiles_products(Int32(window), vr, tiles, c, k, f, lo, hi, m)
                         precondition(status == 0, "few-tile products refused their arguments")
-                        fovea_wino4_transform_output_filters(geo, m, 0, tiles, tiles, lo, hi, bias, relu, y)
+                        if window == 6 {
+                            fovea_wino4_transform_output_filters(geo, m, 0, tiles, tiles, lo, hi, bias, relu, y)
+                        } else {
+                            fovea_wino3_transform_output_filters(geo, m, 0, tiles, tiles, lo, hi, bias, relu, y)
+                        }
                     }
                 }
             }
         }
         if let act, act != .relu, act != .linear {
-            act.applyInPlace(y, rows: geometry.outH * geometry.outW, width: f, bias: nil)
+            act.applyInPlace(y, rows: self.geometry.outH * self.geometry.outW, width: f, bias: nil)
         }
     }
 

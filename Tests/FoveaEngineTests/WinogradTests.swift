@@ -195,13 +195,15 @@ final class WinogradTests: XCTestCase {
     /// edge tiles cut short, channel counts off the 16-lane block (including
     /// fewer than 16), with and without bias, ReLU, linear and tanh.
     func testFewTilesMatchesIm2col() throws {
-        let cases: [(h: Int, w: Int, c: Int, f: Int, padding: Padding, act: Activation, bias: Bool)] = [
-            (7, 7, 128, 32, .same, .relu, true),
-            (7, 7, 20, 16, .same, .linear, false),
-            (7, 5, 5, 48, .valid, .tanh, true),
-            (4, 4, 33, 16, .same, .relu, true),
-            (6, 3, 16, 32, .same, .sigmoid, false),
-            (3, 3, 3, 16, .valid, .linear, true),
+        // window: 6 for F(4x4), 5 for F(3x3), whichever needs fewer products.
+        let cases: [(h: Int, w: Int, c: Int, f: Int, padding: Padding, act: Activation, bias: Bool, window: Int)] = [
+            (7, 7, 128, 32, .same, .relu, true, 6),
+            (7, 7, 20, 16, .same, .linear, false, 6),
+            (7, 5, 5, 48, .valid, .tanh, true, 5),
+            (4, 4, 33, 16, .same, .relu, true, 6),
+            (6, 3, 16, 32, .same, .sigmoid, false, 5),
+            (6, 6, 40, 16, .same, .relu, true, 5),
+            (3, 3, 3, 16, .valid, .linear, true, 5),
         ]
         for (i, t) in cases.enumerated() {
             let conv = Conv2D(filters: t.f, kernelSize: 3, padding: t.padding, activation: t.act, useBias: t.bias,
@@ -210,7 +212,7 @@ final class WinogradTests: XCTestCase {
             if let bias = conv.bias { for j in 0..<t.f { bias.value.data[j] = Float(j % 7) * 0.05 - 0.1 } }
             let x = randomTensor([1, t.h, t.w, t.c], seed: UInt64(60 + i))
             conv.forcedAlgorithm = .winogradFewTiles
-            XCTAssertTrue(conv.runsFewTiles(batch: 1), "case \(i)")
+            XCTAssertEqual(conv.fewTilesPlan(batch: 1)?.window, t.window, "case \(i)")
             let few = conv.forward(x, training: false).data.map(Double.init)
             conv.forcedAlgorithm = .im2col
             let reference = conv.forward(x, training: false).data.map(Double.init)
@@ -229,7 +231,11 @@ final class WinogradTests: XCTestCase {
             c.forcedAlgorithm = .winogradFewTiles
             return c
         }
-        XCTAssertTrue(try conv(7, 32).runsFewTiles(batch: 1))
+        XCTAssertEqual(try conv(7, 32).fewTilesPlan(batch: 1),
+                       Conv2D.FewTilesPlan(window: 6, tileRows: 2, tileColumns: 2))
+        // What a 2x2 'valid' pooling reads of a 7x7 map, 6x6: F(3x3)'s 2x2 tiles.
+        XCTAssertEqual(try conv(7, 32).fewTilesPlan(batch: 1, needed: (6, 6)),
+                       Conv2D.FewTilesPlan(window: 5, tileRows: 2, tileColumns: 2))
         XCTAssertFalse(try conv(7, 32).runsFewTiles(batch: 2))
         XCTAssertFalse(try conv(14, 32).runsFewTiles(batch: 1))
         XCTAssertFalse(try conv(7, 24).runsFewTiles(batch: 1))
@@ -247,7 +253,8 @@ final class WinogradTests: XCTestCase {
         let bn = BatchNormalization()
         let model = try Sequential(inputShape: [7, 7, 24],
                                    layers: [plain, MaxPooling2D(poolSize: 2), folded, bn, ActivationLayer(.relu)])
-        // The pooled 3x3 map is one tile; the 7x7 one is 2x2.
+        // The pooling reads 6x6 of the 7x7 map: F(3x3)'s 2x2 tiles, the 7th
+        // row and column never computed; the pooled 3x3 map is one F(3x3) tile.
         let x = randomTensor([1, 7, 7, 24], seed: 32)
         func layerByLayer() -> [Double] {
             plain.forcedAlgorithm = .im2col
@@ -282,21 +289,23 @@ final class WinogradTests: XCTestCase {
 
     /// The C entry points refuse what they cannot do without writing: more
     /// than 4 tiles, filter ranges off the 16-lane blocks, a misaligned
-    /// channel start.
+    /// channel start, a window other than 6 or 5.
     func testFewTilesKernelsRefuseBadArguments() {
         var m = [Float](repeating: 7, count: 36 * 4 * 32)
         let vr = [Float](repeating: 1, count: 36 * 4 * 16), k = [Float](repeating: 1, count: 9 * 16 * 32)
-        XCTAssertEqual(fovea_wino4_few_tiles_products(vr, 5, 16, k, 32, 0, 32, &m), -1)
-        XCTAssertEqual(fovea_wino4_few_tiles_products(vr, 4, 16, k, 32, 8, 32, &m), -1)
-        XCTAssertEqual(fovea_wino4_few_tiles_products(vr, 4, 16, k, 32, 0, 48, &m), -1)
+        XCTAssertEqual(fovea_wino_few_tiles_products(6, vr, 5, 16, k, 32, 0, 32, &m), -1)
+        XCTAssertEqual(fovea_wino_few_tiles_products(6, vr, 4, 16, k, 32, 8, 32, &m), -1)
+        XCTAssertEqual(fovea_wino_few_tiles_products(5, vr, 4, 16, k, 32, 0, 48, &m), -1)
+        XCTAssertEqual(fovea_wino_few_tiles_products(4, vr, 4, 16, k, 32, 0, 32, &m), -1)
         XCTAssertTrue(m.allSatisfy { $0 == 7 })
         var g = fovea_wino_geometry(in_h: 14, in_w: 14, in_c: 16, out_h: 14, out_w: 14, filters: 32,
                                     pad_top: 1, pad_left: 1, tiles_h: 4, tiles_w: 4)
         var out = [Float](repeating: 7, count: 36 * 16 * 16)
         let x = [Float](repeating: 1, count: 14 * 14 * 16)
-        XCTAssertEqual(fovea_wino4_few_tiles_input(&g, x, 0, 16, &out), -1)
+        XCTAssertEqual(fovea_wino_few_tiles_input(6, &g, x, 0, 16, &out), -1)
         g.tiles_h = 2; g.tiles_w = 2
-        XCTAssertEqual(fovea_wino4_few_tiles_input(&g, x, 8, 16, &out), -1)
+        XCTAssertEqual(fovea_wino_few_tiles_input(5, &g, x, 8, 16, &out), -1)
+        XCTAssertEqual(fovea_wino_few_tiles_input(7, &g, x, 0, 16, &out), -1)
         XCTAssertTrue(out.allSatisfy { $0 == 7 })
     }
 }

@@ -118,23 +118,33 @@ void fovea_wino4_transform_output(const fovea_wino_geometry *g, const float *m, 
 void fovea_wino4_transform_output_filters(const fovea_wino_geometry *g, const float *m, long tile_begin,
                                           long tile_end, long tiles, long f_begin, long f_end, const float *bias,
                                           int relu, float *y);
-/// One image's tiles (1..4 of them, e.g. a 7x7 map's 2x2) transformed for
-/// channels c_begin..<c_end (c_begin a multiple of 16) into the layout the
-/// few-tile products read, vr[((i * in_c + ch) * 6 + j) * tiles + t] for
-/// ξ = 6i + j; -1 (nothing written) for more tiles or a misaligned start.
-int fovea_wino4_few_tiles_input(const fovea_wino_geometry *g, const float *x, long c_begin, long c_end, float *vr);
-/// The 3x3 kernel w [3][3][c][filters] regrouped for the few-tile products,
-/// filters f_begin..<f_end (multiples of 16): packed[((f / 16) * c + ch) * 9
-/// + tap][f % 16], so one channel's nine taps of 16 filters are adjacent.
-/// `filters` must be a multiple of 16.
-void fovea_wino4_few_tiles_pack(const float *w, long c, long filters, long f_begin, long f_end, float *packed);
-/// m[ξ][t][f] (m laid out [36][tiles][filters], as transform_output reads
-/// it) for filters f_begin..<f_end (multiples of 16): the products of the
-/// tiles vr (few_tiles_input's layout) with the kernel (few_tiles_pack's
-/// layout) transformed on the fly; -1 (nothing written) for more than 4
-/// tiles or a misaligned filter range.
-int fovea_wino4_few_tiles_products(const float *vr, long tiles, long c, const float *packed, long filters,
-                                   long f_begin, long f_end, float *m);
+/// One image of few Winograd tiles (at most 4: a 7x7 map's 2x2), window
+/// 6 for F(4x4, 3x3) (tiles_h/tiles_w in 4x4 output tiles) or 5 for
+/// F(3x3, 3x3) (3x3 output tiles, windows from (3ty, 3tx)), with the kernel
+/// transformed on the fly (winograd.c says why):
+/// The tiles transformed for channels c_begin..<c_end (c_begin a multiple
+/// of 16) into the layout the products read, vr[((((i * ⌈in_c/16⌉ + ch / 16)
+/// * window + j) * tiles + t) * 16 + ch % 16] for ξ = window * i + j; -1
+/// (nothing written) for more tiles, another window or a misaligned start.
+int fovea_wino_few_tiles_input(int window, const fovea_wino_geometry *g, const float *x, long c_begin, long c_end,
+                               float *vr);
+/// The 3x3 kernel w [3][3][c][filters] regrouped for the products, filters
+/// f_begin..<f_end (multiples of 16; `filters` one too): packed[((f / 16) * c
+/// + ch) * 9 + tap][f % 16], one channel's nine taps of 16 filters adjacent.
+void fovea_wino_few_tiles_pack(const float *w, long c, long filters, long f_begin, long f_end, float *packed);
+/// m[ξ][t][f] (m laid out [window²][tiles][filters], as the output
+/// transforms read it) for filters f_begin..<f_end (multiples of 16): the
+/// products of the tiles vr with the packed kernel transformed on the fly;
+/// -1 (nothing written) for more than 4 tiles, another window or a
+/// misaligned filter range.
+int fovea_wino_few_tiles_products(int window, const float *vr, long tiles, long c, const float *packed,
+                                  long filters, long f_begin, long f_end, float *m);
+/// F(3x3, 3x3)'s output transform, y = Aᵀ m A (+ bias, then ReLU if relu !=
+/// 0), for tiles tile_begin..<tile_end and filters f_begin..<f_end (f_begin a
+/// multiple of 16), dropping what falls outside the output.
+void fovea_wino3_transform_output_filters(const fovea_wino_geometry *g, const float *m, long tile_begin,
+                                          long tile_end, long tiles, long f_begin, long f_end, const float *bias,
+                                          int relu, float *y);
 /// dm[ξ] rows tile_begin..<tile_end = A dy Aᵀ, the adjoint of the output transform.
 void fovea_wino4_output_adjoint(const fovea_wino_geometry *g, const float *dy, long tile_begin, long tile_end,
                                 long tiles, float *dm);
