@@ -64,5 +64,10 @@ int main(int argc, char **argv){
     }
     fwrite(fy,4,7*7*32,out);
   }
+  // the direct forward fused with 2x2 max pooling: the direct case above
+  // (9x10 -> 4x5 pooled, dropping a row), two halves of the filters
+  float *dp=calloc(n*4*5*f,4);
+  fovea_conv_direct_forward_maxpool2(x,n,h,w,c,k,kh,kw,f,pt,pl,oh,ow,b,1,4,5,0,4,0,32,dp);
+  fovea_conv_direct_forward_maxpool2(x,n,h,w,c,k,kh,kw,f,pt,pl,oh,ow,b,1,4,5,0,4,32,f,dp); fwrite(dp,4,n*4*5*f,out);
   fclose(out); return 0;
 }

@@ -154,6 +154,96 @@ int fovea_conv_direct_forward(const float *restrict x, int images, int in_h, int
 }
 #undef BLOCK
 
+// One block of np (1 or 2, a constant after inlining) outputs of a 2x2
+// stride-2 max pooling and 32 filters: the 2 x 2np convolution outputs under
+// them stay in registers (16 accumulators for np = 2), then max, bias (the
+// same for every cell of a window, so it commutes with the max) and ReLU.
+// `base`: the padded input under the block's top-left convolution output;
+// `row`: floats between padded rows.
+INLINE void pool_block(int np, const float *restrict base, long row, const int *restrict offset, int taps, int in_c,
+                       const float *restrict w, int fpad, const float *restrict bias, int relu, int nf,
+                       float *restrict out, int filters) {
+    v16 a0[2][4], a1[2][4];
+    for (int r = 0; r < 2; r++)
+        for (int q = 0; q < 2 * np; q++) { a0[r][q] = (v16){0}; a1[r][q] = (v16){0}; }
+    for (int t = 0; t < taps; t++, w += fpad) {
+        const v16 w0 = LOAD(w), w1 = LOAD(w + 16);
+        const float *px = base + offset[t];
+        for (int r = 0; r < 2; r++)
+            for (int q = 0; q < 2 * np; q++) {
+                const float v = px[r * row + q * in_c];
+                a0[r][q] += v * w0;
+                a1[r][q] += v * w1;
+            }
+    }
+    const v16 b0 = LOAD(bias), b1 = LOAD(bias + 16), zero = {0};
+    for (int p = 0; p < np; p++) {
+        v16 m0 = __builtin_elementwise_max(__builtin_elementwise_max(a0[0][2 * p], a0[0][2 * p + 1]),
+                                           __builtin_elementwise_max(a0[1][2 * p], a0[1][2 * p + 1])) + b0;
+        v16 m1 = __builtin_elementwise_max(__builtin_elementwise_max(a1[0][2 * p], a1[0][2 * p + 1]),
+                                           __builtin_elementwise_max(a1[1][2 * p], a1[1][2 * p + 1])) + b1;
+        if (relu) {
+            m0 = __builtin_elementwise_max(m0, zero);
+            m1 = __builtin_elementwise_max(m1, zero);
+        }
+        float *o = out + (size_t)p * filters;
+        if (nf == FBLOCK) {
+            STORE(o, m0);
+            STORE(o + 16, m1);
+        } else {
+            float tmp[FBLOCK];
+            STORE(tmp, m0);
+            STORE(tmp + 16, m1);
+            memcpy(o, tmp, nf * sizeof(float));
+        }
+    }
+}
+
+CLONES
+int fovea_conv_direct_forward_maxpool2(const float *restrict x, int images, int in_h, int in_w, int in_c,
+                                       const float *restrict kernel, int kh, int kw, int filters, int pad_top,
+                                       int pad_left, int out_h, int out_w, const float *restrict bias, int relu,
+                                       int pooled_h, int pooled_w, int py_begin, int py_end, int f_begin, int f_end,
+                                       float *restrict y) {
+    if (2 * pooled_h > out_h || 2 * pooled_w > out_w) return -2;
+    const int ph = out_h + kh - 1, pw = out_w + kw - 1;
+    const int taps = kh * kw * in_c;
+    const int fpad = (filters + FBLOCK - 1) / FBLOCK * FBLOCK;
+    const size_t slack = (size_t)(PBLOCK + kw) * in_c;
+    float *buf = malloc(((size_t)ph * pw * in_c + slack) * sizeof(float));
+    float *kcopy = fpad == filters ? NULL : pad_kernel(kernel, taps, filters, fpad);
+    const float *k = fpad == filters ? kernel : kcopy;
+    float *bpad = calloc(fpad, sizeof(float));
+    int *offset = malloc(taps * sizeof(int));
+    if (!buf || !k || !bpad || !offset) { free(buf); free(kcopy); free(bpad); free(offset); return -1; }
+    if (bias) memcpy(bpad, bias, filters * sizeof(float));
+    for (int ky = 0, t = 0; ky < kh; ky++)
+        for (int kx = 0; kx < kw; kx++)
+            for (int c = 0; c < in_c; c++, t++) offset[t] = (ky * pw + kx) * in_c + c;
+    const int fb = f_begin < 0 ? 0 : f_begin;
+    const int fe = f_end > filters ? filters : f_end;
+    const long row = (long)pw * in_c;
+    for (int n = 0; n < images; n++) {
+        pad_image(x + (size_t)n * in_h * in_w * in_c, in_h, in_w, in_c, pad_top, pad_left, ph, pw, slack, buf);
+        float *yi = y + (size_t)n * pooled_h * pooled_w * filters;
+        for (int f0 = fb; f0 < fe; f0 += FBLOCK) {
+            const int nf = filters - f0 < FBLOCK ? filters - f0 : FBLOCK;
+            for (int py = py_begin; py < py_end; py++) {
+                for (int px0 = 0; px0 < pooled_w; px0 += 2) {
+                    const float *base = buf + ((size_t)(2 * py) * pw + 2 * px0) * in_c;
+                    float *out = yi + ((size_t)py * pooled_w + px0) * filters + f0;
+                    if (pooled_w - px0 >= 2)
+                        pool_block(2, base, row, offset, taps, in_c, k + f0, fpad, bpad + f0, relu, nf, out, filters);
+                    else
+                        pool_block(1, base, row, offset, taps, in_c, k + f0, fpad, bpad + f0, relu, nf, out, filters);
+                }
+            }
+        }
+    }
+    free(buf); free(kcopy); free(bpad); free(offset);
+    return 0;
+}
+
 CLONES
 int fovea_conv_direct_filter_grad(const float *restrict x, int images, int in_h, int in_w, int in_c,
                                   const float *restrict grad, int kh, int kw, int filters,

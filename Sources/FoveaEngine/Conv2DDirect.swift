@@ -104,6 +104,48 @@ extension Conv2D {
         }
     }
 
+    /// fovea_conv_direct_forward_maxpool2 over threads: by images, or for
+    /// fewer images than threads by 32-filter blocks when there are enough,
+    /// else by pooled rows.
+    private func directForwardMaxPool(_ x: UnsafePointer<Float>, images b: Int, weights: UnsafePointer<Float>,
+                                      bias: UnsafePointer<Float>?, relu: Bool, pooledRows: Int, pooledColumns: Int,
+                                      into y: UnsafeMutablePointer<Float>) {
+        let g = geometry
+        let (kh, kw) = kernelSize
+        let f = filters
+        let imageSize = g.inH * g.inW * g.inC, pooledSize = pooledRows * pooledColumns * f
+        let cost = 4 * pooledSize * kh * kw * g.inC
+        let name = self.name
+        func run(_ first: Int, _ count: Int, _ rows: Range<Int>, _ filterRange: Range<Int>) {
+            let status = fovea_conv_direct_forward_maxpool2(
+                x + first * imageSize, Int32(count), Int32(g.inH), Int32(g.inW), Int32(g.inC), weights, Int32(kh),
+                Int32(kw), Int32(f), Int32(g.padTop), Int32(g.padLeft), Int32(g.outH), Int32(g.outW), bias,
+                relu ? 1 : 0, Int32(pooledRows), Int32(pooledColumns), Int32(rows.lowerBound), Int32(rows.upperBound),
+                Int32(filterRange.lowerBound), Int32(filterRange.upperBound), y + first * pooledSize)
+            // -2 (a pooling reading past the convolution) cannot happen for a
+            // plain 2x2 pooling; -1 is out of memory, as a Swift allocation
+            // would trap.
+            precondition(status == 0, "\(name): the fused convolution and pooling failed (\(status))")
+        }
+        let threads = Engine.threads
+        if b >= threads || b * cost < 131_072 {
+            parallelFor(b, costPerItem: cost) { range in run(range.lowerBound, range.count, 0..<pooledRows, 0..<f) }
+            return
+        }
+        let blocks = (f + 31) / 32
+        let parts = max(1, threads / max(1, b))
+        parallelFor(b * parts, costPerItem: cost / parts, minimumWork: 2) { range in
+            for task in range {
+                let image = task / parts, part = task % parts
+                if blocks >= threads {
+                    run(image, 1, 0..<pooledRows, (blocks * part / parts * 32)..<min(f, blocks * (part + 1) / parts * 32))
+                } else {
+                    run(image, 1, (pooledRows * part / parts)..<(pooledRows * (part + 1) / parts), 0..<f)
+                }
+            }
+        }
+    }
+
     /// kernelGrad (and biasGrad) += the direct kernel's gradients over images
     /// start..<start+b, each thread into its own partial sums.
     func directFilterGrad(_ x: UnsafePointer<Float>, start: Int, images b: Int, grad: UnsafePointer<Float>,
@@ -229,6 +271,20 @@ extension Conv2D {
                                                                        py + i * pooledSize, index.value + i * pooledSize)
                                     }
                                 }
+                            }
+                            return
+                        }
+                        if !training && pool.isPlain2x2 && act != .softmax {
+                            // Inference: the pooling runs inside the convolution's
+                            // loops (fovea_conv_direct_forward_maxpool2), whose
+                            // outputs are never stored. An activation other than
+                            // ReLU is non-decreasing too, so it commutes with the
+                            // max and runs on the pooled values.
+                            directForwardMaxPool(x, images: n, weights: w, bias: b, relu: act == .relu,
+                                                 pooledRows: poolOutputShape[0], pooledColumns: poolOutputShape[1],
+                                                 into: py)
+                            if act != .relu && act != .linear {
+                                act.applyInPlace(py, rows: n * pooledSize / filters, width: filters, bias: nil)
                             }
                             return
                         }

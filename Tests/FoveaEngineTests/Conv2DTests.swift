@@ -123,6 +123,44 @@ final class Conv2DTests: XCTestCase {
         }
     }
 
+    /// At inference a direct convolution followed by a 2x2 pooling runs
+    /// them fused (the convolution outputs never stored, the bias and the
+    /// activation after the max): against im2col then the pooling, layer by
+    /// layer, for kernel sizes, paddings, odd maps (the pooling drops a row
+    /// and a column), filter counts off the 32-filter block, each
+    /// activation, without bias, for one image (split by filter blocks or by
+    /// pooled rows over two threads) and for three.
+    func testDirectConvolutionFusedWithPoolingMatchesLayerByLayer() throws {
+        let saved = Engine.threads
+        defer { Engine.setThreads(saved) }
+        Engine.setThreads(2)
+        let cases: [(k: Int, padding: Padding, c: Int, f: Int, h: Int, w: Int, act: Activation, bias: Bool)] = [
+            (3, .valid, 1, 64, 28, 28, .relu, true),
+            (7, .same, 1, 64, 28, 28, .relu, true),
+            (5, .same, 3, 40, 11, 9, .linear, true),
+            (3, .same, 2, 32, 13, 13, .tanh, false),
+            (3, .valid, 1, 16, 9, 12, .sigmoid, true),
+        ]
+        for (i, t) in cases.enumerated() {
+            Engine.seed(UInt64(70 + i))
+            let conv = Conv2D(filters: t.f, kernelSize: t.k, padding: t.padding, activation: t.act, useBias: t.bias)
+            conv.forcedAlgorithm = .direct
+            let pool = MaxPooling2D(poolSize: 2)
+            let model = try Sequential(inputShape: [t.h, t.w, t.c], layers: [conv, pool])
+            if let b = conv.bias { for j in 0..<t.f { b.value.data[j] = Float(j % 5) * 0.1 - 0.2 } }
+            for n in [1, 3] {
+                let label = "case \(i) \(t), \(n) images"
+                let x = randomTensor([n, t.h, t.w, t.c], seed: UInt64(80 + i + n))
+                let fused = model.predict(x).data.map(Double.init)
+                conv.forcedAlgorithm = .im2col
+                let reference = pool.forward(conv.forward(x, training: false), training: false).data.map(Double.init)
+                conv.forcedAlgorithm = .direct
+                XCTAssertEqual(fused.count, reference.count, label)
+                XCTAssertLessThan(relativeError(fused, reference), 1e-6, label)
+            }
+        }
+    }
+
     func testDirectKernelMatchesIm2col() throws {
         // Two threads, as on the 2-core machine the split rules were tuned on:
         // one image of 64+ filters splits by 32-filter blocks (with a tail

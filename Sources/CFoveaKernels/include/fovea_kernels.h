@@ -51,6 +51,18 @@ int fovea_conv_direct_filter_grad(const float *x, int images, int in_h, int in_w
                                    int pad_top, int pad_left, int out_h, int out_w,
                                    float *kernel_grad, float *bias_grad);
 
+/// The direct forward followed by a 2x2 stride-2 max pooling, at inference:
+/// y[n][py][px][f] = max over the window of the convolution, + bias, then
+/// ReLU if relu != 0, for pooled rows py_begin..<py_end and filters
+/// f_begin..<f_end (f_begin a multiple of 32) of a pooled_h x pooled_w
+/// output; the convolution outputs are never stored. -2 when the pooling
+/// reads past the convolution's output, -1 out of memory.
+int fovea_conv_direct_forward_maxpool2(const float *x, int images, int in_h, int in_w, int in_c,
+                                       const float *kernel, int kh, int kw, int filters, int pad_top,
+                                       int pad_left, int out_h, int out_w, const float *bias, int relu,
+                                       int pooled_h, int pooled_w, int py_begin, int py_end, int f_begin, int f_end,
+                                       float *y);
+
 // ---- 2x2 max pooling, stride 2, no padding (pooling.c) ----
 // NHWC x (images x in_h x in_w x c), y (images x out_h x out_w x c) with
 // 2*out_h <= in_h and 2*out_w <= in_w.
