@@ -41,6 +41,66 @@ static float *pad_kernel(const float *kernel, int taps, int filters, int fpad) {
     return k;
 }
 
+// One pixel's 32 filters (two vectors) stored, after ReLU if relu != 0; only
+// the nf real filters of a tail block.
+INLINE void store_block(float *restrict o, const v16 *r0, const v16 *r1, int relu, int nf) {
+    v16 v0 = *r0, v1 = *r1;
+    if (relu) {
+        const v16 zero = {0};
+        v0 = __builtin_elementwise_max(v0, zero);
+        v1 = __builtin_elementwise_max(v1, zero);
+    }
+    if (nf == FBLOCK) {
+        STORE(o, v0);
+        STORE(o + 16, v1);
+    } else {
+        float tmp[FBLOCK];
+        STORE(tmp, v0);
+        STORE(tmp + 16, v1);
+        memcpy(o, tmp, nf * sizeof(float));
+    }
+}
+
+// What both forward loops set up per call: the zero-padded image buffer (ph
+// x pw), the kernel (a copy with whole 32-filter blocks only when the filter
+// count is off the block size: a whole-kernel copy per call cost geron-deep's
+// 256-filter layers about 0.1 ms each, most of a single image's time there),
+// the bias in whole blocks, and each tap's offset in the padded image.
+typedef struct {
+    int ph, pw, taps, fpad;
+    size_t slack;
+    float *buf, *kcopy, *bpad;
+    const float *k;
+    int *offset;
+} forward_setup;
+
+static void free_forward(forward_setup *s) {
+    free(s->buf); free(s->kcopy); free(s->bpad); free(s->offset);
+}
+
+/// 0, or -1 (everything freed) when memory runs out.
+static int setup_forward(forward_setup *s, const float *kernel, const float *bias, int in_c, int kh, int kw,
+                         int filters, int out_h, int out_w) {
+    s->ph = out_h + kh - 1;
+    s->pw = out_w + kw - 1;
+    s->taps = kh * kw * in_c;
+    s->fpad = (filters + FBLOCK - 1) / FBLOCK * FBLOCK;
+    // Every pixel block is exactly as wide as the pixels it computes; the
+    // slack only covers vector loads past the last tap.
+    s->slack = (size_t)(PBLOCK + kw) * in_c;
+    s->buf = malloc(((size_t)s->ph * s->pw * in_c + s->slack) * sizeof(float));
+    s->kcopy = s->fpad == filters ? NULL : pad_kernel(kernel, s->taps, filters, s->fpad);
+    s->k = s->fpad == filters ? kernel : s->kcopy;
+    s->bpad = calloc(s->fpad, sizeof(float));
+    s->offset = malloc(s->taps * sizeof(int));
+    if (!s->buf || !s->k || !s->bpad || !s->offset) { free_forward(s); return -1; }
+    if (bias) memcpy(s->bpad, bias, filters * sizeof(float));
+    for (int ky = 0, t = 0; ky < kh; ky++)
+        for (int kx = 0; kx < kw; kx++)
+            for (int c = 0; c < in_c; c++, t++) s->offset[t] = (ky * s->pw + kx) * in_c + c;
+    return 0;
+}
+
 // One block of np (1..PBLOCK, a constant after inlining) output pixels of a
 // padded row (`base`: their first input position) and 32 filters from f0:
 // acc = bias + Σ_t in[t] · w[t], then ReLU, stored for the nf real filters.
@@ -59,24 +119,7 @@ INLINE void forward_block(int np, const float *restrict base, const int *restric
             a1[p] += v * w1;
         }
     }
-    const v16 zero = {0};
-    for (int p = 0; p < np; p++) {
-        v16 r0 = a0[p], r1 = a1[p];
-        if (relu) {
-            r0 = __builtin_elementwise_max(r0, zero);
-            r1 = __builtin_elementwise_max(r1, zero);
-        }
-        float *o = out + (size_t)p * filters;
-        if (nf == FBLOCK) {
-            STORE(o, r0);
-            STORE(o + 16, r1);
-        } else {
-            float tmp[FBLOCK];
-            STORE(tmp, r0);
-            STORE(tmp + 16, r1);
-            memcpy(o, tmp, nf * sizeof(float));
-        }
-    }
+    for (int p = 0; p < np; p++) store_block(out + (size_t)p * filters, &a0[p], &a1[p], relu, nf);
 }
 
 CLONES
@@ -85,25 +128,13 @@ int fovea_conv_direct_forward(const float *restrict x, int images, int in_h, int
                               int pad_top, int pad_left, int out_h, int out_w,
                               const float *restrict bias, int relu, int oy_begin, int oy_end, int ox_end,
                               int f_begin, int f_end, float *restrict y) {
-    const int ph = out_h + kh - 1, pw = out_w + kw - 1;
-    const int taps = kh * kw * in_c;
-    const int fpad = (filters + FBLOCK - 1) / FBLOCK * FBLOCK;
-    // Every pixel block is exactly as wide as the pixels it computes; the
-    // slack only covers vector loads past the last tap.
-    const size_t slack = (size_t)(PBLOCK + kw) * in_c;
-    float *buf = malloc(((size_t)ph * pw * in_c + slack) * sizeof(float));
-    // Only a filter count off the block size needs a padded copy of the
-    // kernel (a whole-kernel copy per call cost geron-deep's 256-filter layers
-    // about 0.1 ms each, most of a single image's time there).
-    float *kcopy = fpad == filters ? NULL : pad_kernel(kernel, taps, filters, fpad);
-    const float *k = fpad == filters ? kernel : kcopy;
-    float *bpad = calloc(fpad, sizeof(float));
-    int *offset = malloc(taps * sizeof(int));
-    if (!buf || !k || !bpad || !offset) { free(buf); free(kcopy); free(bpad); free(offset); return -1; }
-    if (bias) memcpy(bpad, bias, filters * sizeof(float));
-    for (int ky = 0, t = 0; ky < kh; ky++)
-        for (int kx = 0; kx < kw; kx++)
-            for (int c = 0; c < in_c; c++, t++) offset[t] = (ky * pw + kx) * in_c + c;
+    forward_setup s;
+    if (setup_forward(&s, kernel, bias, in_c, kh, kw, filters, out_h, out_w)) return -1;
+    const int ph = s.ph, pw = s.pw, fpad = s.fpad;
+    const size_t slack = s.slack;
+    float *buf = s.buf, *bpad = s.bpad;
+    const float *k = s.k;
+    const int *offset = s.offset;
     const int fb = f_begin < 0 ? 0 : f_begin;
     const int fe = f_end > filters ? filters : f_end;
     const int xe = ox_end > out_w ? out_w : ox_end;
@@ -149,7 +180,7 @@ int fovea_conv_direct_forward(const float *restrict x, int images, int in_h, int
             }
         }
     }
-    free(buf); free(kcopy); free(bpad); free(offset);
+    free_forward(&s);
     return 0;
 }
 #undef BLOCK
@@ -176,26 +207,13 @@ INLINE void pool_block(int np, const float *restrict base, long row, const int *
                 a1[r][q] += v * w1;
             }
     }
-    const v16 b0 = LOAD(bias), b1 = LOAD(bias + 16), zero = {0};
+    const v16 b0 = LOAD(bias), b1 = LOAD(bias + 16);
     for (int p = 0; p < np; p++) {
-        v16 m0 = __builtin_elementwise_max(__builtin_elementwise_max(a0[0][2 * p], a0[0][2 * p + 1]),
-                                           __builtin_elementwise_max(a0[1][2 * p], a0[1][2 * p + 1])) + b0;
-        v16 m1 = __builtin_elementwise_max(__builtin_elementwise_max(a1[0][2 * p], a1[0][2 * p + 1]),
-                                           __builtin_elementwise_max(a1[1][2 * p], a1[1][2 * p + 1])) + b1;
-        if (relu) {
-            m0 = __builtin_elementwise_max(m0, zero);
-            m1 = __builtin_elementwise_max(m1, zero);
-        }
-        float *o = out + (size_t)p * filters;
-        if (nf == FBLOCK) {
-            STORE(o, m0);
-            STORE(o + 16, m1);
-        } else {
-            float tmp[FBLOCK];
-            STORE(tmp, m0);
-            STORE(tmp + 16, m1);
-            memcpy(o, tmp, nf * sizeof(float));
-        }
+        const v16 m0 = __builtin_elementwise_max(__builtin_elementwise_max(a0[0][2 * p], a0[0][2 * p + 1]),
+                                                 __builtin_elementwise_max(a0[1][2 * p], a0[1][2 * p + 1])) + b0;
+        const v16 m1 = __builtin_elementwise_max(__builtin_elementwise_max(a1[0][2 * p], a1[0][2 * p + 1]),
+                                                 __builtin_elementwise_max(a1[1][2 * p], a1[1][2 * p + 1])) + b1;
+        store_block(out + (size_t)p * filters, &m0, &m1, relu, nf);
     }
 }
 
@@ -206,25 +224,17 @@ int fovea_conv_direct_forward_maxpool2(const float *restrict x, int images, int 
                                        int pooled_h, int pooled_w, int py_begin, int py_end, int f_begin, int f_end,
                                        float *restrict y) {
     if (2 * pooled_h > out_h || 2 * pooled_w > out_w) return -2;
-    const int ph = out_h + kh - 1, pw = out_w + kw - 1;
-    const int taps = kh * kw * in_c;
-    const int fpad = (filters + FBLOCK - 1) / FBLOCK * FBLOCK;
-    const size_t slack = (size_t)(PBLOCK + kw) * in_c;
-    float *buf = malloc(((size_t)ph * pw * in_c + slack) * sizeof(float));
-    float *kcopy = fpad == filters ? NULL : pad_kernel(kernel, taps, filters, fpad);
-    const float *k = fpad == filters ? kernel : kcopy;
-    float *bpad = calloc(fpad, sizeof(float));
-    int *offset = malloc(taps * sizeof(int));
-    if (!buf || !k || !bpad || !offset) { free(buf); free(kcopy); free(bpad); free(offset); return -1; }
-    if (bias) memcpy(bpad, bias, filters * sizeof(float));
-    for (int ky = 0, t = 0; ky < kh; ky++)
-        for (int kx = 0; kx < kw; kx++)
-            for (int c = 0; c < in_c; c++, t++) offset[t] = (ky * pw + kx) * in_c + c;
+    forward_setup s;
+    if (setup_forward(&s, kernel, bias, in_c, kh, kw, filters, out_h, out_w)) return -1;
+    const int ph = s.ph, pw = s.pw, taps = s.taps, fpad = s.fpad;
+    float *buf = s.buf, *bpad = s.bpad;
+    const float *k = s.k;
+    const int *offset = s.offset;
     const int fb = f_begin < 0 ? 0 : f_begin;
     const int fe = f_end > filters ? filters : f_end;
     const long row = (long)pw * in_c;
     for (int n = 0; n < images; n++) {
-        pad_image(x + (size_t)n * in_h * in_w * in_c, in_h, in_w, in_c, pad_top, pad_left, ph, pw, slack, buf);
+        pad_image(x + (size_t)n * in_h * in_w * in_c, in_h, in_w, in_c, pad_top, pad_left, ph, pw, s.slack, buf);
         float *yi = y + (size_t)n * pooled_h * pooled_w * filters;
         for (int f0 = fb; f0 < fe; f0 += FBLOCK) {
             const int nf = filters - f0 < FBLOCK ? filters - f0 : FBLOCK;
@@ -240,7 +250,7 @@ int fovea_conv_direct_forward_maxpool2(const float *restrict x, int images, int 
             }
         }
     }
-    free(buf); free(kcopy); free(bpad); free(offset);
+    free_forward(&s);
     return 0;
 }
 

@@ -100,6 +100,25 @@ INLINE void gt3(const vec *u, int us, vec *o, int os) {
     o[2 * os] = (u3 + u4 - u1 - u2) * (1.0f / 6) + u5;
 }
 
+// F(3x3, 3x3) (points 0, ±1, 2; the few-tile path below): the five rows of
+// its Bᵀ applied to d0..d4.
+INLINE void bt5(const vec *d, int ds, vec *o, int os) {
+    vec d0 = d[0], d1 = d[ds], d2 = d[2 * ds], d3 = d[3 * ds], d4 = d[4 * ds];
+    o[0] = 2 * (d0 - d2) - d1 + d3;
+    o[os] = d3 - 2 * d1 - d2;
+    o[2 * os] = 2 * d1 - 3 * d2 + d3;
+    o[3 * os] = d3 - d1;
+    o[4 * os] = 2 * (d1 - d3) - d2 + d4;
+}
+
+// The three rows of F(3x3)'s Aᵀ applied to m0..m4.
+INLINE void at3(const vec *m, int ms, vec *o, int os) {
+    vec m0 = m[0], m1 = m[ms], m2 = m[2 * ms], m3 = m[3 * ms], m4 = m[4 * ms];
+    o[0] = m0 + m1 + m2 + m3;
+    o[os] = m1 - m2 + 2 * m3;
+    o[2 * os] = m1 + m2 + 4 * m3 + m4;
+}
+
 INLINE int min_int(int a, int b) { return a < b ? a : b; }
 
 CLONES
@@ -160,27 +179,36 @@ void fovea_wino4_transform_input(const fovea_wino_geometry *g, const float *x, l
     }
 }
 
-INLINE void transform_output(const fovea_wino_geometry *g, const float *m, long tile_begin, long tile_end,
-                             long tiles, long f_begin, long f_end, const float *bias, int relu, float *y) {
-    const int f = g->filters, th = g->tiles_h, tw = g->tiles_w;
+// y = Aᵀ m A (+ bias, then ReLU) for tiles tile_begin..<tile_end and filters
+// f_begin..<f_end; window w (a constant after inlining): 6 for F(4x4, 3x3),
+// 5 for F(3x3, 3x3), tiles of w - 2 outputs a side at (ty, tx) * (w - 2).
+INLINE void transform_output(const int w, const fovea_wino_geometry *g, const float *m, long tile_begin,
+                             long tile_end, long tiles, long f_begin, long f_end, const float *bias, int relu,
+                             float *y) {
+    const int f = g->filters, th = g->tiles_h, tw = g->tiles_w, side = w - 2;
     const long plane = tiles * f;
     for (long t = tile_begin; t < tile_end; t++) {
         const long image = t / (th * tw);
         const int ty = (int)(t / tw % th), tx = (int)(t % tw);
-        const int rows = min_int(4, g->out_h - 4 * ty), cols = min_int(4, g->out_w - 4 * tx);
-        float *dst = y + ((image * g->out_h + 4 * ty) * g->out_w + 4 * tx) * f;
+        const int rows = min_int(side, g->out_h - side * ty), cols = min_int(side, g->out_w - side * tx);
+        float *dst = y + ((image * g->out_h + side * ty) * g->out_w + side * tx) * f;
         const float *src = m + t * f;
         for (int j = (int)f_begin; j < f_end; j += LANES) {
             const int n = min_int(LANES, (int)f_end - j);
             vec d[36], tmp[24], o[16];
-            for (int i = 0; i < 36; i++) load_n(&d[i], src + i * plane + j, n);
-            for (int q = 0; q < 6; q++) at4(d + q, 6, tmp + q, 6);     // columns: Aᵀ M (4x6)
-            for (int r = 0; r < 4; r++) at4(tmp + 6 * r, 1, o + 4 * r, 1);  // rows: (Aᵀ M) A (4x4)
+            for (int i = 0; i < w * w; i++) load_n(&d[i], src + i * plane + j, n);
+            if (w == 6) {
+                for (int q = 0; q < 6; q++) at4(d + q, 6, tmp + q, 6);     // columns: Aᵀ M (4x6)
+                for (int r = 0; r < 4; r++) at4(tmp + 6 * r, 1, o + 4 * r, 1);  // rows: (Aᵀ M) A (4x4)
+            } else {
+                for (int q = 0; q < 5; q++) at3(d + q, 5, tmp + q, 5);     // columns: Aᵀ M (3x5)
+                for (int r = 0; r < 3; r++) at3(tmp + 5 * r, 1, o + 3 * r, 1);  // rows: (Aᵀ M) A (3x3)
+            }
             vec b = {0};
             if (bias) load_n(&b, bias + j, n);
             for (int r = 0; r < rows; r++) {
                 for (int q = 0; q < cols; q++) {
-                    vec out = o[4 * r + q] + b;
+                    vec out = o[side * r + q] + b;
                     if (relu) out = __builtin_elementwise_max(out, (vec){0});
                     store_n(dst + ((long)r * g->out_w + q) * f + j, &out, n);
                 }
@@ -192,14 +220,14 @@ INLINE void transform_output(const fovea_wino_geometry *g, const float *m, long 
 CLONES
 void fovea_wino4_transform_output(const fovea_wino_geometry *g, const float *m, long tile_begin, long tile_end,
                                   long tiles, const float *bias, int relu, float *y) {
-    transform_output(g, m, tile_begin, tile_end, tiles, 0, g->filters, bias, relu, y);
+    transform_output(6, g, m, tile_begin, tile_end, tiles, 0, g->filters, bias, relu, y);
 }
 
 CLONES
 void fovea_wino4_transform_output_filters(const fovea_wino_geometry *g, const float *m, long tile_begin,
                                           long tile_end, long tiles, long f_begin, long f_end, const float *bias,
                                           int relu, float *y) {
-    transform_output(g, m, tile_begin, tile_end, tiles, f_begin, f_end, bias, relu, y);
+    transform_output(6, g, m, tile_begin, tile_end, tiles, f_begin, f_end, bias, relu, y);
 }
 
 CLONES
@@ -277,27 +305,9 @@ void fovea_wino4_input_adjoint(const fovea_wino_geometry *g, const float *dv, lo
 // F(4x4, 3x3) (6x6 windows, as above) and F(3x3, 3x3) (5x5 windows, points
 // 0, ±1, 2: 25 products per tile against 36, so a 6x6 region, e.g. what a
 // 2x2 'valid' pooling reads of a 7x7 map, takes 4 x 25 instead of 4 x 36).
-// For F(3x3): Bᵀ, Aᵀ below; G = diag(1/2, -1/2, -1/6, 1/6, 1) G' with G'
+// For F(3x3): Bᵀ, Aᵀ (bt5, at3) above; G = diag(1/2, -1/2, -1/6, 1/6, 1) G' with G'
 // rows (1,0,0), (1,1,1), (1,-1,1), (1,2,4), (0,0,1).
 // `n` (6 or 5) is the window size: ξ = n i + j, i, j < n.
-
-// The five rows of F(3x3)'s Bᵀ applied to d0..d4.
-INLINE void bt5(const vec *d, int ds, vec *o, int os) {
-    vec d0 = d[0], d1 = d[ds], d2 = d[2 * ds], d3 = d[3 * ds], d4 = d[4 * ds];
-    o[0] = 2 * (d0 - d2) - d1 + d3;
-    o[os] = d3 - 2 * d1 - d2;
-    o[2 * os] = 2 * d1 - 3 * d2 + d3;
-    o[3 * os] = d3 - d1;
-    o[4 * os] = 2 * (d1 - d3) - d2 + d4;
-}
-
-// The three rows of F(3x3)'s Aᵀ applied to m0..m4.
-INLINE void at3(const vec *m, int ms, vec *o, int os) {
-    vec m0 = m[0], m1 = m[ms], m2 = m[2 * ms], m3 = m[3 * ms], m4 = m[4 * ms];
-    o[0] = m0 + m1 + m2 + m3;
-    o[os] = m1 - m2 + 2 * m3;
-    o[2 * os] = m1 + m2 + 4 * m3 + m4;
-}
 
 #define WT 4
 
@@ -445,36 +455,10 @@ int fovea_wino_few_tiles_products(int window, const float *vr, long tiles, long 
     return -1;
 }
 
-// F(3x3)'s output transform: y = Aᵀ m A (+ bias, ReLU) for tiles
-// tile_begin..<tile_end and filters f_begin..<f_end (3x3 outputs a tile,
-// origin (3ty, 3tx); what falls outside the output is dropped).
+// F(3x3)'s output transform (see transform_output).
 CLONES
 void fovea_wino3_transform_output_filters(const fovea_wino_geometry *g, const float *m, long tile_begin,
                                           long tile_end, long tiles, long f_begin, long f_end, const float *bias,
                                           int relu, float *y) {
-    const int f = g->filters, th = g->tiles_h, tw = g->tiles_w;
-    const long plane = tiles * f;
-    for (long t = tile_begin; t < tile_end; t++) {
-        const long image = t / (th * tw);
-        const int ty = (int)(t / tw % th), tx = (int)(t % tw);
-        const int rows = min_int(3, g->out_h - 3 * ty), cols = min_int(3, g->out_w - 3 * tx);
-        float *dst = y + ((image * g->out_h + 3 * ty) * g->out_w + 3 * tx) * f;
-        const float *src = m + t * f;
-        for (int j = (int)f_begin; j < f_end; j += LANES) {
-            const int n = min_int(LANES, (int)f_end - j);
-            vec d[25], tmp[15], o[9];
-            for (int i = 0; i < 25; i++) load_n(&d[i], src + i * plane + j, n);
-            for (int q = 0; q < 5; q++) at3(d + q, 5, tmp + q, 5);     // columns: Aᵀ M (3x5)
-            for (int r = 0; r < 3; r++) at3(tmp + 5 * r, 1, o + 3 * r, 1);  // rows: (Aᵀ M) A (3x3)
-            vec b = {0};
-            if (bias) load_n(&b, bias + j, n);
-            for (int r = 0; r < rows; r++) {
-                for (int q = 0; q < cols; q++) {
-                    vec out = o[3 * r + q] + b;
-                    if (relu) out = __builtin_elementwise_max(out, (vec){0});
-                    store_n(dst + ((long)r * g->out_w + q) * f + j, &out, n);
-                }
-            }
-        }
-    }
+    transform_output(5, g, m, tile_begin, tile_end, tiles, f_begin, f_end, bias, relu, y);
 }
