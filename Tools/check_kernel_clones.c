@@ -64,6 +64,11 @@ int main(int argc, char **argv){
     }
     fwrite(fy,4,7*7*32,out);
   }
+  // F(3x3) for a batch: kernel and input transforms (the input of the
+  // F(4x4) case above, 2x2 3x3-tiles an image)
+  float *u3=malloc(4L*25*20*8); fovea_wino3_transform_kernel(k,20*8,0,20*8,u3); fwrite(u3,4,25*20*8,out);
+  fovea_wino_geometry g3={7,6,20,7,6,8,1,1,2,2};
+  float *v3=calloc(25*4*2*20,4); fovea_wino3_transform_input(&g3,wx,0,8,8,v3); fwrite(v3,4,25*4*2*20,out);
   // the direct forward fused with 2x2 max pooling: the direct case above
   // (9x10 -> 4x5 pooled, dropping a row), two halves of the filters
   float *dp=calloc(n*4*5*f,4);

@@ -121,16 +121,44 @@ INLINE void at3(const vec *m, int ms, vec *o, int os) {
 
 INLINE int min_int(int a, int b) { return a < b ? a : b; }
 
-CLONES
-void fovea_wino4_transform_kernel(const float *w, long plane, long begin, long end, float *u) {
+// F(3x3)'s G applied to g0..g2: rows (1/2, 0, 0), -(1, 1, 1)/2, -(1, -1, 1)/6,
+// (1, 2, 4)/6, (0, 0, 1).
+INLINE void g5(const vec *g, int gs, vec *o, int os) {
+    vec g0 = g[0], g1 = g[gs], g2 = g[2 * gs];
+    vec s = g0 + g2;
+    o[0] = g0 * 0.5f;
+    o[os] = (s + g1) * -0.5f;
+    o[2 * os] = (s - g1) * (-1.0f / 6);
+    o[3 * os] = (g0 + 2 * g1 + 4 * g2) * (1.0f / 6);
+    o[4 * os] = g2;
+}
+
+// u[ξ] = (G w Gᵀ)[ξ] for the (channel, filter) pairs begin..<end, window
+// w = 6 (F(4x4)) or 5 (F(3x3)).
+INLINE void transform_kernel(const int win, const float *w, long plane, long begin, long end, float *u) {
     for (long o = begin; o < end; o += LANES) {
         int n = (int)(end - o < LANES ? end - o : LANES);
         vec k[9], t[18], r[36];
         for (int i = 0; i < 9; i++) load_n(&k[i], w + i * plane + o, n);
-        for (int x = 0; x < 3; x++) g6(k + x, 3, t + x, 3);      // columns: G g (6x3)
-        for (int i = 0; i < 6; i++) g6(t + 3 * i, 1, r + 6 * i, 1);  // rows: (G g) Gᵀ (6x6)
-        for (int i = 0; i < 36; i++) store_n(u + i * plane + o, &r[i], n);
+        if (win == 6) {
+            for (int x = 0; x < 3; x++) g6(k + x, 3, t + x, 3);      // columns: G g (6x3)
+            for (int i = 0; i < 6; i++) g6(t + 3 * i, 1, r + 6 * i, 1);  // rows: (G g) Gᵀ (6x6)
+        } else {
+            for (int x = 0; x < 3; x++) g5(k + x, 3, t + x, 3);      // columns: G g (5x3)
+            for (int i = 0; i < 5; i++) g5(t + 3 * i, 1, r + 5 * i, 1);  // rows: (G g) Gᵀ (5x5)
+        }
+        for (int i = 0; i < win * win; i++) store_n(u + i * plane + o, &r[i], n);
     }
+}
+
+CLONES
+void fovea_wino4_transform_kernel(const float *w, long plane, long begin, long end, float *u) {
+    transform_kernel(6, w, plane, begin, end, u);
+}
+
+CLONES
+void fovea_wino3_transform_kernel(const float *w, long plane, long begin, long end, float *u) {
+    transform_kernel(5, w, plane, begin, end, u);
 }
 
 CLONES
@@ -146,37 +174,53 @@ void fovea_wino4_kernel_gradient(const float *du, long plane, long begin, long e
 }
 
 // Tile t of a chunk is (image, ty, tx) = (t / (th*tw), t / tw % th, t % tw);
-// its 6x6 input window starts at (4ty - pad_top, 4tx - pad_left).
-
-CLONES
-void fovea_wino4_transform_input(const fovea_wino_geometry *g, const float *x, long tile_begin, long tile_end,
-                                 long tiles, float *v) {
-    const int c = g->in_c, th = g->tiles_h, tw = g->tiles_w;
+// its w x w input window (w = 6 for F(4x4), 5 for F(3x3)) starts at
+// ((w - 2) ty - pad_top, (w - 2) tx - pad_left).
+INLINE void transform_input(const int w, const fovea_wino_geometry *g, const float *x, long tile_begin,
+                            long tile_end, long tiles, float *v) {
+    const int c = g->in_c, th = g->tiles_h, tw = g->tiles_w, side = w - 2;
     const long plane = tiles * c;
     for (long t = tile_begin; t < tile_end; t++) {
         const long image = t / (th * tw);
         const int ty = (int)(t / tw % th), tx = (int)(t % tw);
-        const int iy0 = 4 * ty - g->pad_top, ix0 = 4 * tx - g->pad_left;
+        const int iy0 = side * ty - g->pad_top, ix0 = side * tx - g->pad_left;
         const float *s = x + image * g->in_h * g->in_w * c;
         float *out = v + t * c;
         for (int j = 0; j < c; j += LANES) {
             const int n = min_int(LANES, c - j);
             vec d[36], tmp[36];
-            for (int r = 0; r < 6; r++) {
+            for (int r = 0; r < w; r++) {
                 const int iy = iy0 + r;
-                for (int q = 0; q < 6; q++) {
+                for (int q = 0; q < w; q++) {
                     const int ix = ix0 + q;
                     if (iy >= 0 && iy < g->in_h && ix >= 0 && ix < g->in_w)
-                        load_n(&d[6 * r + q], s + ((long)iy * g->in_w + ix) * c + j, n);
+                        load_n(&d[w * r + q], s + ((long)iy * g->in_w + ix) * c + j, n);
                     else
-                        d[6 * r + q] = (vec){0};
+                        d[w * r + q] = (vec){0};
                 }
             }
-            for (int q = 0; q < 6; q++) bt6(d + q, 6, tmp + q, 6);      // columns: Bᵀ d
-            for (int r = 0; r < 6; r++) bt6(tmp + 6 * r, 1, d + 6 * r, 1);  // rows: (Bᵀ d) B
-            for (int i = 0; i < 36; i++) store_n(out + i * plane + j, &d[i], n);
+            if (w == 6) {
+                for (int q = 0; q < 6; q++) bt6(d + q, 6, tmp + q, 6);      // columns: Bᵀ d
+                for (int r = 0; r < 6; r++) bt6(tmp + 6 * r, 1, d + 6 * r, 1);  // rows: (Bᵀ d) B
+            } else {
+                for (int q = 0; q < 5; q++) bt5(d + q, 5, tmp + q, 5);
+                for (int r = 0; r < 5; r++) bt5(tmp + 5 * r, 1, d + 5 * r, 1);
+            }
+            for (int i = 0; i < w * w; i++) store_n(out + i * plane + j, &d[i], n);
         }
     }
+}
+
+CLONES
+void fovea_wino4_transform_input(const fovea_wino_geometry *g, const float *x, long tile_begin, long tile_end,
+                                 long tiles, float *v) {
+    transform_input(6, g, x, tile_begin, tile_end, tiles, v);
+}
+
+CLONES
+void fovea_wino3_transform_input(const fovea_wino_geometry *g, const float *x, long tile_begin, long tile_end,
+                                 long tiles, float *v) {
+    transform_input(5, g, x, tile_begin, tile_end, tiles, v);
 }
 
 // y = Aᵀ m A (+ bias, then ReLU) for tiles tile_begin..<tile_end and filters

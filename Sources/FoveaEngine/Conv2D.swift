@@ -61,6 +61,10 @@ public final class Conv2D: ActivatedLayer {
     /// The kernel regrouped for the few-tile path (fovea_wino_few_tiles_pack),
     /// what it was made from, and that path's tile and product buffers.
     private var fewTilesKernel: [Float] = []
+    /// F(3x3, 3x3)'s transformed kernel for batches at inference
+    /// (winograd3Tiles), and what it was made from.
+    private var winograd3Kernel: [Float] = []
+    private var winograd3Stamp: WeightStamp?
     private var fewTilesStamp: WeightStamp?
     private var fewTilesBuffers: [Float] = []
     private var foldedStamp: WeightStamp?
@@ -299,10 +303,13 @@ public final class Conv2D: ActivatedLayer {
         let n = input.batchCount
         let p = g.outH * g.outW
         // A following pooling may read only part of the output (see pooledRegion).
-        let fewTiles = fewTilesPlan(batch: n, needed: pool.flatMap { pooledRegion($0, poolOutputShape: poolOutputShape) })
-        let winograd = fewTiles == nil && runsWinograd(batch: n)
-        let chunk = winograd ? winogradChunkSize(batch: n) : chunkSize(batch: n)
+        let needed = pool.flatMap { pooledRegion($0, poolOutputShape: poolOutputShape) }
+        let fewTiles = fewTilesPlan(batch: n, needed: needed)
+        let three = fewTiles == nil ? winograd3Tiles(batch: n, needed: needed) : nil
+        let winograd = fewTiles == nil && three == nil && runsWinograd(batch: n)
+        let chunk = winograd || three != nil ? winogradChunkSize(batch: n) : chunkSize(batch: n)
         if winograd { prepareWinograd(kernel: weights, batch: n, training: false, source: source) }
+        if let three { prepareWinograd3(kernel: weights, source: source, chunkTiles: chunk * three.rows * three.columns) }
         if fewTiles != nil { prepareFewTiles(kernel: weights, source: source) }
         colsHoldWholeBatch = false
         // One chunk: the convolution, bias and (unless nil) activation into y.
@@ -310,6 +317,11 @@ public final class Conv2D: ActivatedLayer {
                       _ act: Activation?) {
             if let fewTiles {
                 fewTilesConvolve(x + start * g.inH * g.inW * g.inC, plan: fewTiles, into: y, bias: bias, activation: act)
+                return
+            }
+            if let three {
+                winograd3Chunk(x + start * g.inH * g.inW * g.inC, images: b, tiles: three, into: y, bias: bias,
+                               activation: act)
                 return
             }
             convolveChunk(x, start: start, images: b, into: y, weights: weights, bias: bias, activation: act,
@@ -403,6 +415,74 @@ public final class Conv2D: ActivatedLayer {
     /// Whether one image runs the few-tile path when all its output is read.
     func runsFewTiles(batch n: Int) -> Bool { fewTilesPlan(batch: n) != nil }
 
+    /// The F(3x3, 3x3) tile grid (3x3 outputs a tile) for a batch at
+    /// inference whose output is read only in its top-left `needed` rows x
+    /// columns, when it needs fewer products than F(4x4) over the whole map:
+    /// a 2x2 'valid' pooling reads 6x6 of a 7x7 map, 4 tiles x 25 products
+    /// against 4 x 36 (geron-deep's last convolution: a 1024-image call 572
+    /// -> 545 ms and 611 -> 556 ms in two in-process A/B runs, medians of 6).
+    /// Nil otherwise, or when the batch does not run Winograd.
+    func winograd3Tiles(batch n: Int, needed: (rows: Int, columns: Int)?) -> (rows: Int, columns: Int)? {
+        guard let needed, runsWinograd(batch: n), forcedAlgorithm == nil || forcedAlgorithm == .winograd else {
+            return nil
+        }
+        let rows = (needed.rows + 2) / 3, columns = (needed.columns + 2) / 3
+        return 25 * rows * columns < 36 * tileRows * tileColumns ? (rows, columns) : nil
+    }
+
+    /// The F(3x3) transformed kernel (kept while the tensors it comes from
+    /// are unwritten) and tile and product buffers for `chunkTiles` tiles.
+    private func prepareWinograd3(kernel w: UnsafePointer<Float>, source: [Tensor], chunkTiles: Int) {
+        let c = geometry.inC, f = filters, plane = c * f
+        if winograd3Stamp?.isCurrent(for: source) != true {
+            if winograd3Kernel.count != 25 * plane { winograd3Kernel = [Float](repeating: 0, count: 25 * plane) }
+            winograd3Kernel.withUnsafeMutableBufferPointer { u in
+                let u = u.baseAddress!
+                forEachKernelBlock(plane) { begin, end in fovea_wino3_transform_kernel(w, plane, begin, end, u) }
+            }
+            winograd3Stamp = WeightStamp(source)
+        }
+        if winogradTiles.count < 25 * chunkTiles * c { winogradTiles = [Float](repeating: 0, count: 25 * chunkTiles * c) }
+        if winogradProducts.count < 25 * chunkTiles * f {
+            winogradProducts = [Float](repeating: 0, count: 25 * chunkTiles * f)
+        }
+    }
+
+    /// b images by F(3x3, 3x3) over the given tile grid into `y` (outputs
+    /// outside the grid's 3 x rows by 3 x columns left unwritten), plus bias
+    /// and (unless nil: the caller applies it later) activation; after
+    /// prepareWinograd3.
+    private func winograd3Chunk(_ x: UnsafePointer<Float>, images b: Int, tiles grid: (rows: Int, columns: Int),
+                                into y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?,
+                                activation act: Activation?) {
+        let c = geometry.inC, f = filters
+        let tiles = b * grid.rows * grid.columns
+        let relu: Int32 = act == .relu ? 1 : 0
+        withUnsafePointer(to: winogradGeometry(tileRows: grid.rows, tileColumns: grid.columns)) { geo in
+            winogradTiles.withUnsafeMutableBufferPointer { vb in
+                winogradProducts.withUnsafeMutableBufferPointer { mb in
+                    winograd3Kernel.withUnsafeBufferPointer { ub in
+                        let v = vb.baseAddress!, m = mb.baseAddress!, u = ub.baseAddress!
+                        parallelFor(tiles, costPerItem: 25 * c, minimumWork: Self.transformMinimumWork) { range in
+                            fovea_wino3_transform_input(geo, x, range.lowerBound, range.upperBound, tiles, v)
+                        }
+                        forEachTransformIndex(count: 25) { xi in
+                            panelGemm(m: tiles, n: f, k: c, a: v + xi * tiles * c, lda: c, b: u + xi * c * f, ldb: f,
+                                      c: m + xi * tiles * f, ldc: f)
+                        }
+                        parallelFor(tiles, costPerItem: 25 * f, minimumWork: Self.transformMinimumWork) { range in
+                            fovea_wino3_transform_output_filters(geo, m, range.lowerBound, range.upperBound, tiles,
+                                                                 0, f, bias, relu, y)
+                        }
+                    }
+                }
+            }
+        }
+        if let act, act != .relu, act != .linear {
+            act.applyInPlace(y, rows: b * self.geometry.outH * self.geometry.outW, width: f, bias: nil)
+        }
+    }
+
     /// Packs the kernel for the few-tile path unless the tensors it comes
     /// from are unwritten since the last packing.
     private func prepareFewTiles(kernel w: UnsafePointer<Float>, source: [Tensor]) {
@@ -433,10 +513,7 @@ public final class Conv2D: ActivatedLayer {
             fewTilesBuffers = [Float](repeating: 0, count: vrCount + xiCount * tiles * f)
         }
         let relu: Int32 = act == .relu ? 1 : 0
-        var geometry = winogradGeometry
-        geometry.tiles_h = Int32(plan.tileRows)
-        geometry.tiles_w = Int32(plan.tileColumns)
-        withUnsafePointer(to: geometry) { geo in
+        withUnsafePointer(to: winogradGeometry(tileRows: plan.tileRows, tileColumns: plan.tileColumns)) { geo in
             fewTilesBuffers.withUnsafeMutableBufferPointer { buffers in
                 fewTilesKernel.withUnsafeBufferPointer { packed in
                     let vr = buffers.baseAddress!, m = vr + vrCount, k = packed.baseAddress!
@@ -780,6 +857,12 @@ extension Conv2D {
     fileprivate var tileColumns: Int { (geometry.outW + 3) / 4 }
 
     fileprivate var winogradGeometry: fovea_wino_geometry {
+        winogradGeometry(tileRows: tileRows, tileColumns: tileColumns)
+    }
+
+    /// The geometry for the C transforms with a tile grid of one's own (the
+    /// F(3x3) and few-tile paths).
+    fileprivate func winogradGeometry(tileRows: Int, tileColumns: Int) -> fovea_wino_geometry {
         let g = geometry
         return fovea_wino_geometry(in_h: Int32(g.inH), in_w: Int32(g.inW), in_c: Int32(g.inC),
                                    out_h: Int32(g.outH), out_w: Int32(g.outW), filters: Int32(filters),
@@ -896,8 +979,8 @@ extension Conv2D {
     /// 2-core EPYC (with OpenBLAS then), batch 128, forward + backward: 14x14
     /// 128 -> 128 channels 63-67 ms split by ξ vs 76-97 ms with two threads
     /// per GEMM; 7x7 256 -> 256 about even.
-    fileprivate func forEachTransformIndex(_ body: (Int) -> Void) {
-        parallelFor(36, minimumWork: 0) { range in
+    fileprivate func forEachTransformIndex(count: Int = 36, _ body: (Int) -> Void) {
+        parallelFor(count, minimumWork: 0) { range in
             for xi in range { body(xi) }
         }
     }

@@ -165,27 +165,38 @@ final class WinogradTests: XCTestCase {
     /// first prediction change the next one, which matches running the
     /// layers one by one.
     func testFoldedInferenceFollowsBatchNormChanges() throws {
-        Engine.seed(23)
-        let conv = Conv2D(filters: 16, kernelSize: 3, padding: .same, useBias: false)
+        try assertFoldedInferenceFollowsBatchNorm(map: 14, channels: 8, filters: 16, batch: 2, algorithm: nil, seed: 23)
+    }
+
+    /// Conv2D (no bias) + BatchNormalization + ReLU + 2x2 pooling predicted
+    /// with `algorithm` forced on the convolution, against the layers one by
+    /// one through im2col; then written batch norm statistics change the
+    /// next prediction, which again matches.
+    private func assertFoldedInferenceFollowsBatchNorm(map: Int, channels: Int, filters: Int, batch: Int,
+                                                       algorithm: Conv2D.Algorithm?, seed: UInt64,
+                                                       file: StaticString = #filePath, line: UInt = #line) throws {
+        Engine.seed(seed)
+        let conv = Conv2D(filters: filters, kernelSize: 3, padding: .same, useBias: false)
         let bn = BatchNormalization()
-        let model = try Sequential(inputShape: [14, 14, 8],
+        let model = try Sequential(inputShape: [map, map, channels],
                                    layers: [conv, bn, ActivationLayer(.relu), MaxPooling2D(poolSize: 2)])
-        let x = randomTensor([2, 14, 14, 8], seed: 24)
+        let x = randomTensor([batch, map, map, channels], seed: seed + 1)
         func layerByLayer() -> [Double] {
             conv.forcedAlgorithm = .im2col
-            defer { conv.forcedAlgorithm = nil }
+            defer { conv.forcedAlgorithm = algorithm }
             var h = x
             for layer in model.layers { h = layer.forward(h, training: false) }
             return h.data.map(Double.init)
         }
+        conv.forcedAlgorithm = algorithm
         let first = model.predict(x).data.map(Double.init)
-        XCTAssertLessThan(relativeError(first, layerByLayer()), 1e-5)
+        XCTAssertLessThan(relativeError(first, layerByLayer()), 1e-5, file: file, line: line)
         for (i, p) in bn.parameters.enumerated() {
             for j in p.value.data.indices { p.value.data[j] = 0.25 + Float((i + j) % 5) * 0.2 }
         }
         let second = model.predict(x).data.map(Double.init)
-        XCTAssertLessThan(relativeError(second, layerByLayer()), 1e-5)
-        XCTAssertGreaterThan(relativeError(second, first), 1e-3)
+        XCTAssertLessThan(relativeError(second, layerByLayer()), 1e-5, file: file, line: line)
+        XCTAssertGreaterThan(relativeError(second, first), 1e-3, file: file, line: line)
     }
 
     // MARK: One image of few tiles (Conv2D.runsFewTiles)
@@ -307,5 +318,35 @@ final class WinogradTests: XCTestCase {
         XCTAssertEqual(fovea_wino_few_tiles_input(5, &g, x, 8, 16, &out), -1)
         XCTAssertEqual(fovea_wino_few_tiles_input(7, &g, x, 0, 16, &out), -1)
         XCTAssertTrue(out.allSatisfy { $0 == 7 })
+    }
+
+    // MARK: Batches whose pooling reads 6x6 of a 7x7 map (Conv2D.winograd3Tiles)
+
+    /// A batch at inference through a convolution and a 2x2 'valid' pooling
+    /// that drops the 7x7 map's last row and column runs F(3x3, 3x3) on the
+    /// 6x6 the pooling reads: against im2col then the pooling, layer by
+    /// layer, with ReLU and with tanh (applied after the transform), with and
+    /// without bias, channel and filter counts off the 16-lane block; and
+    /// folded with BatchNormalization, whose changed statistics the next
+    /// prediction follows (the F(3x3) kernel is kept between calls).
+    func testBatchF3x3UnderPoolingMatchesLayerByLayer() throws {
+        for (i, t) in [(c: 16, f: 32, act: Activation.relu, bias: true), (c: 20, f: 24, act: .tanh, bias: false)]
+            .enumerated() {
+            Engine.seed(UInt64(90 + i))
+            let conv = Conv2D(filters: t.f, kernelSize: 3, padding: .same, activation: t.act, useBias: t.bias)
+            let pool = MaxPooling2D(poolSize: 2)
+            let model = try Sequential(inputShape: [7, 7, t.c], layers: [conv, pool])
+            if let b = conv.bias { for j in 0..<t.f { b.value.data[j] = Float(j % 5) * 0.1 - 0.2 } }
+            conv.forcedAlgorithm = .winograd
+            XCTAssertNotNil(conv.winograd3Tiles(batch: 3, needed: (6, 6)))
+            let x = randomTensor([3, 7, 7, t.c], seed: UInt64(95 + i))
+            let fused = model.predict(x).data.map(Double.init)
+            conv.forcedAlgorithm = .im2col
+            let reference = pool.forward(conv.forward(x, training: false), training: false).data.map(Double.init)
+            XCTAssertEqual(fused.count, 3 * 3 * 3 * t.f)
+            XCTAssertLessThan(relativeError(fused, reference), 1e-5, "case \(i) \(t)")
+        }
+        try assertFoldedInferenceFollowsBatchNorm(map: 7, channels: 16, filters: 32, batch: 3, algorithm: .winograd,
+                                                  seed: 97)
     }
 }

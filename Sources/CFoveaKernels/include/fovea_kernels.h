@@ -151,6 +151,12 @@ void fovea_wino_few_tiles_pack(const float *w, long c, long filters, long f_begi
 /// misaligned filter range.
 int fovea_wino_few_tiles_products(int window, const float *vr, long tiles, long c, const float *packed,
                                   long filters, long f_begin, long f_end, float *m);
+/// F(3x3, 3x3) for a batch (inference; windows 5x5 from (3ty, 3tx), 25
+/// planes): the kernel transform, as fovea_wino4_transform_kernel, and the
+/// input transform, as fovea_wino4_transform_input.
+void fovea_wino3_transform_kernel(const float *w, long plane, long begin, long end, float *u);
+void fovea_wino3_transform_input(const fovea_wino_geometry *g, const float *x, long tile_begin, long tile_end,
+                                 long tiles, float *v);
 /// F(3x3, 3x3)'s output transform, y = Aᵀ m A (+ bias, then ReLU if relu !=
 /// 0), for tiles tile_begin..<tile_end and filters f_begin..<f_end (f_begin a
 /// multiple of 16), dropping what falls outside the output.
