@@ -173,6 +173,31 @@ void fovea_wino4_kernel_gradient(const float *du, long plane, long begin, long e
     }
 }
 
+// d = Bᵀ x B for the w x w window (w = 6 or 5, a constant after inlining)
+// of image s from (iy0, ix0), channels j..j+n (zero outside the image).
+INLINE void window_transform(const int w, const fovea_wino_geometry *g, const float *s, int iy0, int ix0, long j,
+                             int n, vec *d) {
+    const int c = g->in_c;
+    vec tmp[36];
+    for (int r = 0; r < w; r++) {
+        const int iy = iy0 + r;
+        for (int q = 0; q < w; q++) {
+            const int ix = ix0 + q;
+            if (iy >= 0 && iy < g->in_h && ix >= 0 && ix < g->in_w)
+                load_n(&d[w * r + q], s + ((long)iy * g->in_w + ix) * c + j, n);
+            else
+                d[w * r + q] = (vec){0};
+        }
+    }
+    if (w == 6) {
+        for (int q = 0; q < 6; q++) bt6(d + q, 6, tmp + q, 6);      // columns: Bᵀ d
+        for (int r = 0; r < 6; r++) bt6(tmp + 6 * r, 1, d + 6 * r, 1);  // rows: (Bᵀ d) B
+    } else {
+        for (int q = 0; q < 5; q++) bt5(d + q, 5, tmp + q, 5);
+        for (int r = 0; r < 5; r++) bt5(tmp + 5 * r, 1, d + 5 * r, 1);
+    }
+}
+
 // Tile t of a chunk is (image, ty, tx) = (t / (th*tw), t / tw % th, t % tw);
 // its w x w input window (w = 6 for F(4x4), 5 for F(3x3)) starts at
 // ((w - 2) ty - pad_top, (w - 2) tx - pad_left).
@@ -188,24 +213,8 @@ INLINE void transform_input(const int w, const fovea_wino_geometry *g, const flo
         float *out = v + t * c;
         for (int j = 0; j < c; j += LANES) {
             const int n = min_int(LANES, c - j);
-            vec d[36], tmp[36];
-            for (int r = 0; r < w; r++) {
-                const int iy = iy0 + r;
-                for (int q = 0; q < w; q++) {
-                    const int ix = ix0 + q;
-                    if (iy >= 0 && iy < g->in_h && ix >= 0 && ix < g->in_w)
-                        load_n(&d[w * r + q], s + ((long)iy * g->in_w + ix) * c + j, n);
-                    else
-                        d[w * r + q] = (vec){0};
-                }
-            }
-            if (w == 6) {
-                for (int q = 0; q < 6; q++) bt6(d + q, 6, tmp + q, 6);      // columns: Bᵀ d
-                for (int r = 0; r < 6; r++) bt6(tmp + 6 * r, 1, d + 6 * r, 1);  // rows: (Bᵀ d) B
-            } else {
-                for (int q = 0; q < 5; q++) bt5(d + q, 5, tmp + q, 5);
-                for (int r = 0; r < 5; r++) bt5(tmp + 5 * r, 1, d + 5 * r, 1);
-            }
+            vec d[36];
+            window_transform(w, g, s, iy0, ix0, j, n, d);
             for (int i = 0; i < w * w; i++) store_n(out + i * plane + j, &d[i], n);
         }
     }
@@ -369,24 +378,8 @@ INLINE void few_tiles_input(const int n, const fovea_wino_geometry *g, const flo
         const long q = j0 / LANES;
         for (int t = 0; t < tiles; t++) {
             const int iy0 = step * (t / tw) - g->pad_top, ix0 = step * (t % tw) - g->pad_left;
-            vec d[36], tmp[36];
-            for (int r = 0; r < n; r++) {
-                const int iy = iy0 + r;
-                for (int k = 0; k < n; k++) {
-                    const int ix = ix0 + k;
-                    if (iy >= 0 && iy < g->in_h && ix >= 0 && ix < g->in_w)
-                        load_n(&d[n * r + k], x + ((long)iy * g->in_w + ix) * c + j0, lanes);
-                    else
-                        d[n * r + k] = (vec){0};
-                }
-            }
-            if (n == 6) {
-                for (int k = 0; k < 6; k++) bt6(d + k, 6, tmp + k, 6);
-                for (int r = 0; r < 6; r++) bt6(tmp + 6 * r, 1, d + 6 * r, 1);
-            } else {
-                for (int k = 0; k < 5; k++) bt5(d + k, 5, tmp + k, 5);
-                for (int r = 0; r < 5; r++) bt5(tmp + 5 * r, 1, d + 5 * r, 1);
-            }
+            vec d[36];
+            window_transform(n, g, x, iy0, ix0, j0, lanes, d);
             for (int i = 0; i < n; i++)
                 for (int j = 0; j < n; j++)
                     memcpy(vr + ((((i * groups + q) * n + j) * tiles + t) * LANES), &d[n * i + j], sizeof(vec));
