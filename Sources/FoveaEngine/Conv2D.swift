@@ -978,9 +978,10 @@ extension Conv2D {
     /// rows) lose more to thread hand-offs than they gain. Measured on this
     /// 2-core EPYC (with OpenBLAS then), batch 128, forward + backward: 14x14
     /// 128 -> 128 channels 63-67 ms split by ξ vs 76-97 ms with two threads
-    /// per GEMM; 7x7 256 -> 256 about even.
+    /// per GEMM; 7x7 256 -> 256 about even. Each GEMM is claimed on its own
+    /// by whichever thread is free (parallelFor's itemChunks).
     fileprivate func forEachTransformIndex(count: Int = 36, _ body: (Int) -> Void) {
-        parallelFor(count, minimumWork: 0) { range in
+        parallelFor(count, minimumWork: 0, itemChunks: true) { range in
             for xi in range { body(xi) }
         }
     }

@@ -55,8 +55,17 @@ public enum Engine {
 /// 1.39 -> 0.77 ms (geron-deep), 0.31 -> 0.16 ms (fovea-emnist), 0.18 ->
 /// 0.15 ms (textbook-cnn); fovea-emnist inference of 1024 images 170 ->
 /// 120 ms and its training step 67 -> 55 ms; geron-deep's training even.
+///
+/// `itemChunks`: every item is a chunk of its own, claimed by whichever
+/// thread is free, for loops of a few dozen coarse items (the Winograd
+/// GEMMs): when another process shares a core, the other thread takes up
+/// the slack. Measured with a busy loop pinned to one of the two cores,
+/// geron-deep (in-process A/B medians): training step 461 -> 416 ms, a
+/// 1024-image call 1130 -> 950 ms; on the quiet machine even (214 vs 218
+/// and 529 vs 521 ms). Every loop split that finely measured 2-10% slower
+/// when quiet.
 @inline(__always)
-func parallelFor(_ count: Int, costPerItem: Int = 1, minimumWork: Int = 131_072,
+func parallelFor(_ count: Int, costPerItem: Int = 1, minimumWork: Int = 131_072, itemChunks: Bool = false,
                  _ body: (Range<Int>) -> Void) {
     let threads = Engine.threads
     // Inside another parallel loop (e.g. a GEMM split while the Winograd
@@ -65,7 +74,7 @@ func parallelFor(_ count: Int, costPerItem: Int = 1, minimumWork: Int = 131_072,
         body(0..<count)
         return
     }
-    let chunks = min(threads, count)
+    let chunks = itemChunks ? count : min(threads, count)
     withoutActuallyEscaping(body) { body in
         // The chunks touch disjoint ranges; callers guarantee that, which is
         // what the compiler cannot check for raw buffers.
