@@ -28,7 +28,8 @@ final class ThreadsTests: XCTestCase {
     }
 
     /// parallelFor on the engine's workers: every index runs exactly once,
-    /// for many loops back to back (workers spinning), after a pause long
+    /// with a chunk per thread or per item, for many loops back to back
+    /// (workers spinning), after a pause long
     /// enough for them to fall asleep (the futex wake-up), for more threads
     /// than cores, and with loops nested inside loops (run inline).
     func testParallelForRunsEveryIndexOnce() {
@@ -41,7 +42,8 @@ final class ThreadsTests: XCTestCase {
                 var hits = [Int32](repeating: 0, count: count)
                 hits.withUnsafeMutableBufferPointer { h in
                     let h = UncheckedSendable(h)
-                    parallelFor(count, minimumWork: 0) { range in
+                    // Every other loop one chunk per item (itemChunks).
+                    parallelFor(count, minimumWork: 0, itemChunks: round % 2 == 1) { range in
                         for i in range { h.value[i] += 1 }
                     }
                 }
@@ -81,7 +83,8 @@ final class ThreadsTests: XCTestCase {
             for _ in 0..<rounds {
                 hits.withUnsafeMutableBufferPointer { h in
                     let h = UncheckedSendable(h)
-                    parallelFor(count, minimumWork: 0) { range in
+                    // Every other submitter one chunk per item (itemChunks).
+                    parallelFor(count, minimumWork: 0, itemChunks: s % 2 == 1) { range in
                         for i in range { h.value[i] += 1 }
                     }
                 }
