@@ -442,6 +442,8 @@ public final class Conv2D: ActivatedLayer {
             }
             winograd3Stamp = WeightStamp(source)
         }
+        // The tile buffer is overwritten: it no longer holds a training forward's tiles.
+        tilesKept = false
         if winogradTiles.count < 25 * chunkTiles * c { winogradTiles = [Float](repeating: 0, count: 25 * chunkTiles * c) }
         if winogradProducts.count < 25 * chunkTiles * f {
             winogradProducts = [Float](repeating: 0, count: 25 * chunkTiles * f)
