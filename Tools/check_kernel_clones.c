@@ -30,9 +30,9 @@ int main(int argc, char **argv){
   for(int t=0;t<3;t++) fovea_adam_update(aw,ag,am,av,1000,0.9f,0.999f,1e-3f,1e-7f); fwrite(aw,4,1000,out);
   // winograd input transform: 2 images 7x6x20, same padding
   fovea_wino_geometry g={7,6,20,7,6,8,1,1,2,2};
-  long tiles=2L*g.tiles_h*g.tiles_w; float *wx=malloc(4L*2*7*6*20),*wv=calloc(36*tiles*20,4); fill(wx,2*7*6*20,9);
-  fovea_wino4_transform_input(&g,wx,0,tiles,tiles,wv); fwrite(wv,4,36*tiles*20,out);
-  float *wm=malloc(4L*36*tiles*8),*wy=calloc(2*7*6*8,4); fill(wm,36*tiles*8,10);
+  long tiles=2L*g.tiles_h*g.tiles_w; float *wx=malloc(4L*2*7*6*20),*wv=calloc(36*fovea_wino_plane(tiles,20),4); fill(wx,2*7*6*20,9);
+  fovea_wino4_transform_input(&g,wx,0,tiles,tiles,wv); fwrite(wv,4,36*fovea_wino_plane(tiles,20),out);
+  float *wm=malloc(4L*36*fovea_wino_plane(tiles,8)),*wy=calloc(2*7*6*8,4); fill(wm,36*fovea_wino_plane(tiles,8),10);
   fovea_wino4_transform_output(&g,wm,0,tiles,tiles,b,1,wy); fwrite(wy,4,2*7*6*8,out);
   // the products: 37 x 96 x 300 (row tail, two depth slices), and the
   // transposed-A form accumulating onto it; then one image's direct forward
@@ -49,12 +49,12 @@ int main(int argc, char **argv){
   // halves, output transform
   fovea_wino_geometry fg={7,7,20,7,7,32,1,1,2,2};
   float *fx=malloc(4L*7*7*20),*fk=malloc(4L*9*20*32),*fp=malloc(4L*9*20*32),*fvr=calloc(36*2*16*4,4);
-  float *fm=calloc(36*4*32,4),*fy=calloc(7*7*32,4); fill(fx,7*7*20,13); fill(fk,9*20*32,14);
+  float *fm=calloc(36*fovea_wino_plane(4,32),4),*fy=calloc(7*7*32,4); fill(fx,7*7*20,13); fill(fk,9*20*32,14);
   fovea_wino_few_tiles_pack(fk,20,32,0,32,fp);
   for(int window=6; window>=5; window--){
     fovea_wino_few_tiles_input(window,&fg,fx,0,20,fvr); fwrite(fvr,4,window*window*2*16*4,out);
     fovea_wino_few_tiles_products(window,fvr,4,20,fp,32,0,16,fm);
-    fovea_wino_few_tiles_products(window,fvr,4,20,fp,32,16,32,fm); fwrite(fm,4,window*window*4*32,out);
+    fovea_wino_few_tiles_products(window,fvr,4,20,fp,32,16,32,fm); fwrite(fm,4,window*window*fovea_wino_plane(4,32),out);
     if(window==6){
       fovea_wino4_transform_output_filters(&fg,fm,0,4,4,16,32,b,1,fy);
       fovea_wino4_transform_output_filters(&fg,fm,0,4,4,0,16,b,1,fy);
@@ -68,7 +68,7 @@ int main(int argc, char **argv){
   // F(4x4) case above, 2x2 3x3-tiles an image)
   float *u3=malloc(4L*25*20*8); fovea_wino3_transform_kernel(k,20*8,0,20*8,u3); fwrite(u3,4,25*20*8,out);
   fovea_wino_geometry g3={7,6,20,7,6,8,1,1,2,2};
-  float *v3=calloc(25*4*2*20,4); fovea_wino3_transform_input(&g3,wx,0,8,8,v3); fwrite(v3,4,25*4*2*20,out);
+  float *v3=calloc(25*fovea_wino_plane(8,20),4); fovea_wino3_transform_input(&g3,wx,0,8,8,v3); fwrite(v3,4,25*fovea_wino_plane(8,20),out);
   // the direct forward fused with 2x2 max pooling: the direct case above
   // (9x10 -> 4x5 pooled, dropping a row), two halves of the filters
   float *dp=calloc(n*4*5*f,4);

@@ -204,7 +204,7 @@ INLINE void window_transform(const int w, const fovea_wino_geometry *g, const fl
 INLINE void transform_input(const int w, const fovea_wino_geometry *g, const float *x, long tile_begin,
                             long tile_end, long tiles, float *v) {
     const int c = g->in_c, th = g->tiles_h, tw = g->tiles_w, side = w - 2;
-    const long plane = tiles * c;
+    const long plane = fovea_wino_plane(tiles, c);
     for (long t = tile_begin; t < tile_end; t++) {
         const long image = t / (th * tw);
         const int ty = (int)(t / tw % th), tx = (int)(t % tw);
@@ -239,7 +239,7 @@ INLINE void transform_output(const int w, const fovea_wino_geometry *g, const fl
                              long tile_end, long tiles, long f_begin, long f_end, const float *bias, int relu,
                              float *y) {
     const int f = g->filters, th = g->tiles_h, tw = g->tiles_w, side = w - 2;
-    const long plane = tiles * f;
+    const long plane = fovea_wino_plane(tiles, f);
     for (long t = tile_begin; t < tile_end; t++) {
         const long image = t / (th * tw);
         const int ty = (int)(t / tw % th), tx = (int)(t % tw);
@@ -287,7 +287,7 @@ CLONES
 void fovea_wino4_output_adjoint(const fovea_wino_geometry *g, const float *dy, long tile_begin, long tile_end,
                                 long tiles, float *dm) {
     const int f = g->filters, th = g->tiles_h, tw = g->tiles_w;
-    const long plane = tiles * f;
+    const long plane = fovea_wino_plane(tiles, f);
     for (long t = tile_begin; t < tile_end; t++) {
         const long image = t / (th * tw);
         const int ty = (int)(t / tw % th), tx = (int)(t % tw);
@@ -315,7 +315,7 @@ CLONES
 void fovea_wino4_input_adjoint(const fovea_wino_geometry *g, const float *dv, long image_begin, long image_end,
                                long tiles, float *dx) {
     const int c = g->in_c, th = g->tiles_h, tw = g->tiles_w;
-    const long plane = tiles * c;
+    const long plane = fovea_wino_plane(tiles, c);
     const long image_size = (long)g->in_h * g->in_w * c;
     memset(dx + image_begin * image_size, 0, (size_t)((image_end - image_begin) * image_size) * sizeof(float));
     // Tiles overlap by two rows and columns, so the images are the unit of
@@ -421,7 +421,7 @@ static const float gscale5[5] = {1.0f / 2, -1.0f / 2, -1.0f / 6, 1.0f / 6, 1.0f}
 // Row i of U (ξ = n i .. n i + n - 1) for 16 filters: made from row i of G' g
 // for every channel, its n x tiles sums kept in registers.
 INLINE void few_tiles_row(const int n, const int tiles, const int i, const float *vr, long c, const float *wp,
-                          float *m, long mstride) {
+                          float *m, long filters, long mplane) {
     const int gi = GROW(n, i);
     vec acc[6][WT];
     for (int j = 0; j < n; j++)
@@ -449,21 +449,22 @@ INLINE void few_tiles_row(const int n, const int tiles, const int i, const float
     }
     for (int j = 0; j < n; j++) {
         const float scale = n == 6 ? gscale6[i] * gscale6[j] : gscale5[i] * gscale5[j];
-        for (int t = 0; t < tiles; t++) STORE(m + ((n * i + j) * tiles + t) * mstride, acc[j][t] * scale);
+        for (int t = 0; t < tiles; t++) STORE(m + (n * i + j) * mplane + t * filters, acc[j][t] * scale);
     }
 }
 
 // Filters f_begin..<f_end: block by block, row by row of U.
 INLINE void few_tiles(const int n, const int tiles, const float *vr, long c, const float *packed, long filters,
                       long f_begin, long f_end, float *m) {
+    const long mplane = fovea_wino_plane(tiles, filters);
     for (long f0 = f_begin; f0 < f_end; f0 += LANES) {
         const float *wp = packed + f0 / LANES * c * 9 * LANES;
-        few_tiles_row(n, tiles, 0, vr, c, wp, m + f0, filters);
-        few_tiles_row(n, tiles, 1, vr, c, wp, m + f0, filters);
-        few_tiles_row(n, tiles, 2, vr, c, wp, m + f0, filters);
-        few_tiles_row(n, tiles, 3, vr, c, wp, m + f0, filters);
-        few_tiles_row(n, tiles, 4, vr, c, wp, m + f0, filters);
-        if (n == 6) few_tiles_row(n, tiles, 5, vr, c, wp, m + f0, filters);
+        few_tiles_row(n, tiles, 0, vr, c, wp, m + f0, filters, mplane);
+        few_tiles_row(n, tiles, 1, vr, c, wp, m + f0, filters, mplane);
+        few_tiles_row(n, tiles, 2, vr, c, wp, m + f0, filters, mplane);
+        few_tiles_row(n, tiles, 3, vr, c, wp, m + f0, filters, mplane);
+        few_tiles_row(n, tiles, 4, vr, c, wp, m + f0, filters, mplane);
+        if (n == 6) few_tiles_row(n, tiles, 5, vr, c, wp, m + f0, filters, mplane);
     }
 }
 

@@ -444,10 +444,9 @@ public final class Conv2D: ActivatedLayer {
         }
         // The tile buffer is overwritten: it no longer holds a training forward's tiles.
         tilesKept = false
-        if winogradTiles.count < 25 * chunkTiles * c { winogradTiles = [Float](repeating: 0, count: 25 * chunkTiles * c) }
-        if winogradProducts.count < 25 * chunkTiles * f {
-            winogradProducts = [Float](repeating: 0, count: 25 * chunkTiles * f)
-        }
+        let tileCount = 25 * fovea_wino_plane(chunkTiles, c), productCount = 25 * fovea_wino_plane(chunkTiles, f)
+        if winogradTiles.count < tileCount { winogradTiles = [Float](repeating: 0, count: tileCount) }
+        if winogradProducts.count < productCount { winogradProducts = [Float](repeating: 0, count: productCount) }
     }
 
     /// b images by F(3x3, 3x3) over the given tile grid into `y` (outputs
@@ -468,9 +467,10 @@ public final class Conv2D: ActivatedLayer {
                         parallelFor(tiles, costPerItem: 25 * c, minimumWork: Self.transformMinimumWork) { range in
                             fovea_wino3_transform_input(geo, x, range.lowerBound, range.upperBound, tiles, v)
                         }
+                        let vPlane = fovea_wino_plane(tiles, c), mPlane = fovea_wino_plane(tiles, f)
                         forEachTransformIndex(count: 25) { xi in
-                            panelGemm(m: tiles, n: f, k: c, a: v + xi * tiles * c, lda: c, b: u + xi * c * f, ldb: f,
-                                      c: m + xi * tiles * f, ldc: f)
+                            panelGemm(m: tiles, n: f, k: c, a: v + xi * vPlane, lda: c, b: u + xi * c * f, ldb: f,
+                                      c: m + xi * mPlane, ldc: f)
                         }
                         parallelFor(tiles, costPerItem: 25 * f, minimumWork: Self.transformMinimumWork) { range in
                             fovea_wino3_transform_output_filters(geo, m, range.lowerBound, range.upperBound, tiles,
@@ -511,8 +511,9 @@ public final class Conv2D: ActivatedLayer {
         let xiCount = window * window
         let groups = (c + 15) / 16
         let vrCount = xiCount * groups * 16 * tiles
-        if fewTilesBuffers.count < vrCount + xiCount * tiles * f {
-            fewTilesBuffers = [Float](repeating: 0, count: vrCount + xiCount * tiles * f)
+        let mCount = xiCount * fovea_wino_plane(tiles, f)
+        if fewTilesBuffers.count < vrCount + mCount {
+            fewTilesBuffers = [Float](repeating: 0, count: vrCount + mCount)
         }
         let relu: Int32 = act == .relu ? 1 : 0
         withUnsafePointer(to: winogradGeometry(tileRows: plan.tileRows, tileColumns: plan.tileColumns)) { geo in
@@ -902,19 +903,24 @@ extension Conv2D {
             transformKernel(w)
             winogradStamp = training ? nil : source.map(WeightStamp.init)
         }
-        let perImage = 36 * tileRows * tileColumns * geometry.inC
-        tilesKept = training && n * perImage <= Self.keptTilesBudget
+        tilesKept = training && n * keptTilesPerImage <= Self.keptTilesBudget
         let chunkTiles = winogradChunkSize(batch: Int.max) * tileRows * tileColumns
-        let tileCount = max(36 * chunkTiles * geometry.inC, tilesKept ? n * perImage : 0)
+        let tileCount = max(36 * fovea_wino_plane(chunkTiles, geometry.inC), tilesKept ? n * keptTilesPerImage : 0)
         if winogradTiles.count < tileCount { winogradTiles = [Float](repeating: 0, count: tileCount) }
-        if winogradProducts.count < 36 * chunkTiles * filters {
-            winogradProducts = [Float](repeating: 0, count: 36 * chunkTiles * filters)
+        let productCount = 36 * fovea_wino_plane(chunkTiles, filters)
+        if winogradProducts.count < productCount {
+            winogradProducts = [Float](repeating: 0, count: productCount)
         }
     }
 
+    /// Floats of kept tiles per image: 36 planes' share of one image plus
+    /// each plane's pad (fovea_wino_plane), so a chunk of b images, 36 *
+    /// fovea_wino_plane(b * tiles, c) floats, fits before the next.
+    private var keptTilesPerImage: Int { 36 * (tileRows * tileColumns * geometry.inC + 16) }
+
     /// Where the tiles of the chunk starting at image `start` live in winogradTiles.
     fileprivate func tileOffset(start: Int) -> Int {
-        tilesKept ? start * 36 * tileRows * tileColumns * geometry.inC : 0
+        tilesKept ? start * keptTilesPerImage : 0
     }
 
     /// U[ξ] = (G g Gᵀ)[ξ] for every input channel and filter, from a kernel
@@ -1028,13 +1034,14 @@ extension Conv2D {
                                    activation act: Activation?) {
         let c = geometry.inC, f = filters
         let tiles = b * tileRows * tileColumns
+        let vPlane = fovea_wino_plane(tiles, c), mPlane = fovea_wino_plane(tiles, f)
         let offset = tileOffset(start: start)
         transformInput(x + start * geometry.inH * geometry.inW * c, images: b, offset: offset)
         let relu: Int32 = act == .relu ? 1 : 0
         withWinogradBuffers(tileOffset: offset) { geo, v, m, u, _ in
             forEachTransformIndex { xi in
-                panelGemm(m: tiles, n: f, k: c, a: v + xi * tiles * c, lda: c, b: u + xi * c * f, ldb: f,
-                          c: m + xi * tiles * f, ldc: f)
+                panelGemm(m: tiles, n: f, k: c, a: v + xi * vPlane, lda: c, b: u + xi * c * f, ldb: f,
+                          c: m + xi * mPlane, ldc: f)
             }
             parallelFor(tiles, costPerItem: 36 * f, minimumWork: Self.transformMinimumWork) { range in
                 fovea_wino4_transform_output(geo, m, range.lowerBound, range.upperBound, tiles, bias, relu, y)
@@ -1053,6 +1060,7 @@ extension Conv2D {
                                            gradient dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?) {
         let c = geometry.inC, f = filters
         let tiles = b * tileRows * tileColumns
+        let vPlane = fovea_wino_plane(tiles, c), mPlane = fovea_wino_plane(tiles, f)
         let offset = tileOffset(start: start)
         if !tilesKept { transformInput(x, images: b, offset: offset) }
         withWinogradBuffers(tileOffset: offset) { geo, v, dm, u, du in
@@ -1061,8 +1069,8 @@ extension Conv2D {
                 fovea_wino4_output_adjoint(geo, dy, range.lowerBound, range.upperBound, tiles, dm)
             }
             forEachTransformIndex { xi in
-                panelGemm(transA: true, m: c, n: f, k: tiles, a: v + xi * tiles * c, lda: c,
-                          b: dm + xi * tiles * f, ldb: f, beta: 1, c: du + xi * c * f, ldc: f)
+                panelGemm(transA: true, m: c, n: f, k: tiles, a: v + xi * vPlane, lda: c,
+                          b: dm + xi * mPlane, ldb: f, beta: 1, c: du + xi * c * f, ldc: f)
             }
             guard let dx else { return }
             // dV overwrites V, which the kernel gradient no longer needs.
@@ -1070,8 +1078,8 @@ extension Conv2D {
             winogradKernelTransposed.withUnsafeBufferPointer { ut in
                 let ut = ut.baseAddress!
                 forEachTransformIndex { xi in
-                    panelGemm(m: tiles, n: c, k: f, a: dm + xi * tiles * f, lda: f,
-                              b: ut + xi * c * f, ldb: c, c: v + xi * tiles * c, ldc: c)
+                    panelGemm(m: tiles, n: c, k: f, a: dm + xi * mPlane, lda: f,
+                              b: ut + xi * c * f, ldb: c, c: v + xi * vPlane, ldc: c)
                 }
             }
             parallelFor(b, costPerItem: tileRows * tileColumns * 36 * c) { range in
