@@ -95,21 +95,32 @@ public final class Sequential {
     /// Runs the layer at index i, or the fused group starting there; returns
     /// the output and the index of the next layer.
     private func step(_ h: Tensor, at i: Int, training: Bool, keepForBackward: Bool) -> (Tensor, Int) {
-        if !keepForBackward, let folded = inferFolded(h, at: i) { return folded }
+        if !keepForBackward, let group = foldedGroup(at: i) {
+            let y = group.conv.inferFolded(h, batchNorm: group.batchNorm, activation: group.activation,
+                                           pool: group.pool, poolOutputShape: outputShapes[group.next - 1])
+            return (y, group.next)
+        }
         // A convolution followed by max pooling runs fused, chunk by chunk,
         // so the pooling reads the convolution's output from cache.
-        if training || !keepForBackward, i + 1 < layers.count,
-           let conv = layers[i] as? Conv2D, let pool = layers[i + 1] as? MaxPooling2D {
+        if training || !keepForBackward, let (conv, pool) = pooledPair(at: i) {
             return (conv.forwardPooled(h, pool: pool, poolOutputShape: outputShapes[i + 1], training: training), i + 2)
         }
         return (layers[i].forward(h, training: training), i + 1)
     }
 
-    /// Inference through a linear Conv2D, the BatchNormalization after it,
-    /// an optional ActivationLayer and an optional MaxPooling2D as one folded
-    /// convolution (see Conv2D.inferFolded); returns the output and the index
-    /// of the next layer, or nil when layers[i...] do not start that pattern.
-    private func inferFolded(_ x: Tensor, at i: Int) -> (Tensor, Int)? {
+    private func pooledPair(at i: Int) -> (Conv2D, MaxPooling2D)? {
+        guard i + 1 < layers.count, let conv = layers[i] as? Conv2D, let pool = layers[i + 1] as? MaxPooling2D else {
+            return nil
+        }
+        return (conv, pool)
+    }
+
+    /// A linear Conv2D, the BatchNormalization after it, an optional
+    /// ActivationLayer and an optional MaxPooling2D, which inference runs as
+    /// one folded convolution (see Conv2D.inferFolded); nil when layers[i...]
+    /// do not start that pattern. `next` is the index after the group.
+    private func foldedGroup(at i: Int)
+        -> (conv: Conv2D, batchNorm: BatchNormalization, activation: Activation, pool: MaxPooling2D?, next: Int)? {
         guard i + 1 < layers.count, let conv = layers[i] as? Conv2D, conv.activation == .linear,
               let bn = layers[i + 1] as? BatchNormalization else { return nil }
         var next = i + 2
@@ -120,9 +131,21 @@ public final class Sequential {
         }
         let pool = next < layers.count ? layers[next] as? MaxPooling2D : nil
         if pool != nil { next += 1 }
-        let y = conv.inferFolded(x, batchNorm: bn, activation: activation, pool: pool,
-                                 poolOutputShape: outputShapes[next - 1])
-        return (y, next)
+        return (conv, bn, activation, pool, next)
+    }
+
+    /// Values per sample of the largest tensor inference stores whole: the
+    /// input and each step's output. The outputs inside a fused group (a
+    /// convolution before its pooling or batch norm) are only ever held a
+    /// chunk at a time.
+    var largestInferenceSample: Int {
+        var largest = sampleSize
+        var i = 0
+        while i < layers.count {
+            i = foldedGroup(at: i)?.next ?? (pooledPair(at: i) != nil ? i + 2 : i + 1)
+            largest = max(largest, outputShapes[i - 1].reduce(1, *))
+        }
+        return largest
     }
 
     /// Back-propagates dLoss/dOutput through every layer, accumulating
@@ -167,10 +190,12 @@ public final class Sequential {
     /// do not depend on the batch size at inference.
     public func predict(_ x: Tensor, batchSize: Int = 32) -> Tensor {
         let n = x.batchCount
-        let largestSample = max(outputShapes.map { $0.reduce(1, *) }.max() ?? 1, sampleSize)
-        let heapBatch = max(1, Int(Allocator.largestHeapBlock) / (largestSample * MemoryLayout<Float>.size))
-        let bs = max(1, min(batchSize, heapBatch))
-        if n <= bs { return infer(x) }
+        let heapBatch = max(1, Int(Allocator.largestHeapBlock) / (largestInferenceSample * MemoryLayout<Float>.size))
+        let cap = max(1, min(batchSize, heapBatch))
+        if n <= cap { return infer(x) }
+        // Batches of equal size: a thin last one wastes the GEMMs' blocking.
+        let batches = (n + cap - 1) / cap
+        let bs = (n + batches - 1) / batches
         let outSize = outputShape.reduce(1, *)
         let result = Tensor(uninitializedShape: [n] + outputShape)
         for start in stride(from: 0, to: n, by: bs) {

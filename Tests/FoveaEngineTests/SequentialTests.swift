@@ -48,6 +48,26 @@ final class SequentialTests: XCTestCase {
         XCTAssertNoThrow(try model.validate(input: Tensor(shape: [2, 72])))
     }
 
+    /// predict sizes its internal batches by the tensors inference stores
+    /// whole: a convolution's output inside a fused group (before its pooling,
+    /// or before a folded batch norm) is not one of them.
+    func testLargestInferenceSampleSkipsFusedOutputs() throws {
+        let textbook = try Architecture.textbookCNN.make(classes: 47)
+        // Input 784; the 26x26x64 convolution output is pooled chunk by chunk,
+        // so the largest stored tensor is the 13x13x64 pooled map.
+        XCTAssertEqual(textbook.outputShapes.map { $0.reduce(1, *) }.max(), 26 * 26 * 64)
+        XCTAssertEqual(textbook.largestInferenceSample, 13 * 13 * 64)
+        let folded = try Sequential(inputShape: [10, 10, 3], layers: [
+            Conv2D(filters: 8, kernelSize: 3, padding: .same), BatchNormalization(), ActivationLayer(.relu),
+            Conv2D(filters: 5, kernelSize: 3, padding: .same), BatchNormalization(), MaxPooling2D(),
+            Flatten(), Dense(units: 7),
+        ])
+        // conv + BN + ReLU folded: 10x10x8 = 800 stored; conv + BN + pool: 5x5x5 = 125.
+        XCTAssertEqual(folded.largestInferenceSample, 800)
+        let plain = try Sequential(inputShape: [4, 4, 2], layers: [Flatten(), Dense(units: 3)])
+        XCTAssertEqual(plain.largestInferenceSample, 32)
+    }
+
     /// A first Conv2D on a 1-channel input runs the direct kernel and, with
     /// the max pooling after it, the image-by-image fused passes; training
     /// steps and predictions must match the same model on im2col + GEMM.
