@@ -38,7 +38,7 @@ let package = Package(
                 swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         .target(name: "FoveaImage", dependencies: ["FoveaEngine", "CFoveaCodec"]),
         .target(name: "FoveaPlot", dependencies: ["FoveaImage"]),
-        .target(name: "FoveaDetection", dependencies: ["FoveaImage", "FoveaPlot"]),
+        .target(name: "FoveaDetection", dependencies: ["FoveaEngine", "FoveaImage", "FoveaPlot"]),
         .target(name: "FoveaOCR", dependencies: ["FoveaEngine", "FoveaImage", "FoveaPlot", "FoveaDetection", "CZlib"]),
         .executableTarget(name: "FoveaCLI", dependencies: [
             "FoveaEngine", "FoveaImage", "FoveaPlot", "FoveaDetection", "FoveaOCR",

@@ -17,6 +17,8 @@ struct Fovea: ParsableCommand {
             TrainCommand.self,
             ClassifyCommand.self,
             FeaturesCommand.self,
+            SynthLinesCommand.self,
+            DetectCommand.self,
         ]
     )
 }

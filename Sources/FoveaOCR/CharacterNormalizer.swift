@@ -142,18 +142,23 @@ struct Plane {
     /// interpolation, exact for downsampling and edge-preserving for
     /// upsampling, so blank margins stay blank. Outside the plane is 0.
     func resample(originX: Float, originY: Float, step: Float, size: Int) -> [Float] {
-        var out = [Float](repeating: 0, count: size * size)
+        resample(originX: originX, originY: originY, stepX: step, stepY: step, width: size, height: size)
+    }
+
+    /// The rectangular form: `width x height` cells of `stepX x stepY` source pixels.
+    func resample(originX: Float, originY: Float, stepX: Float, stepY: Float, width outW: Int, height outH: Int) -> [Float] {
+        var out = [Float](repeating: 0, count: outW * outH)
         // Per output column/row, the source pixels it overlaps and by how much.
-        let columns = (0..<size).map { coverage(from: originX + Float($0) * step, length: step, limit: width) }
-        let rows = (0..<size).map { coverage(from: originY + Float($0) * step, length: step, limit: height) }
-        let area = step * step
-        for i in 0..<size {
-            for j in 0..<size {
+        let columns = (0..<outW).map { coverage(from: originX + Float($0) * stepX, length: stepX, limit: width) }
+        let rows = (0..<outH).map { coverage(from: originY + Float($0) * stepY, length: stepY, limit: height) }
+        let area = stepX * stepY
+        for i in 0..<outH {
+            for j in 0..<outW {
                 var sum: Float = 0
                 for (y, wy) in rows[i] {
                     for (x, wx) in columns[j] { sum += values[y * width + x] * wy * wx }
                 }
-                out[i * size + j] = sum / area
+                out[i * outW + j] = sum / area
             }
         }
         return out

@@ -4,9 +4,12 @@ import Foundation
 
 public enum ModelLocatorError: Error, CustomStringConvertible {
     case notFound(tried: [String])
+    case namedNotFound(fileName: String, tried: [String], hint: String)
 
     public var description: String {
         switch self {
+        case .namedNotFound(let name, let tried, let hint):
+            return "no default model \(name) found (looked in: \(tried.joined(separator: ", "))). Pass --model FILE, set FOVEA_MODELS_DIR to the folder holding it, or \(hint)"
         case .notFound(let tried):
             return "no default model \(ModelLocator.defaultFileName) found (looked in: \(tried.joined(separator: ", "))). "
                 + "Pass --model FILE, set FOVEA_MODELS_DIR to the folder holding it, or train one: "
@@ -47,6 +50,20 @@ public enum ModelLocator {
     }
 
     /// The first existing default model among the candidate folders.
+    /// The first readable `fileName` among the candidate folders; `hint`
+    /// tells the user how to make one when there is none.
+    public static func model(named fileName: String, hint: String,
+                             environment: [String: String] = ProcessInfo.processInfo.environment,
+                             executable: URL = Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0]),
+                             currentDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) throws -> URL {
+        let files = candidateFolders(environment: environment, executable: executable, currentDirectory: currentDirectory)
+            .map { $0.appendingPathComponent(fileName).standardizedFileURL }
+        if let found = files.first(where: { FileManager.default.isReadableFile(atPath: $0.path) }) { return found }
+        var seen = Set<String>()
+        throw ModelLocatorError.namedNotFound(fileName: fileName, tried: files.map(\.path).filter { seen.insert($0).inserted },
+                                              hint: hint)
+    }
+
     public static func defaultModel(environment: [String: String] = ProcessInfo.processInfo.environment,
                                     executable: URL = Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0]),
                                     currentDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath))

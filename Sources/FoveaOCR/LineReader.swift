@@ -1,0 +1,173 @@
+// LineReader: the OCR pipeline, one object shared by the command line, the
+// batch runner and the service. decode → normalise the line → find the
+// characters (CNN detector + NMS, or the classic segmenter) → crop each the
+// EMNIST way → classify all in one batch (prior adjusted for text lines) →
+// order left to right, spaces from gaps → text, boxes and scores.
+import FoveaDetection
+import FoveaEngine
+import FoveaImage
+import Foundation
+
+public enum Segmenter: String, Sendable, CaseIterable {
+    case cnn
+    case classic
+}
+
+public struct LineReaderOptions: Sendable {
+    /// Detector score below which a peak is not a character.
+    public var minScore = 0.3
+    /// IoU above which the weaker of two detections is dropped.
+    public var nmsIoU = 0.5
+    public var segmenter = Segmenter.cnn
+    /// A gap wider than this many median character heights is a space.
+    public var spaceGap = 0.45
+    /// Logit adjustment: the classifier's probabilities are divided by its
+    /// training prior raised to this power (0 keeps them, 1 removes the prior).
+    public var priorStrength: Float = 1
+    /// Label alternatives reported per character.
+    public var alternatives = 3
+
+    public init() {}
+}
+
+public struct ReadCharacter: Sendable {
+    /// In the input image's pixels.
+    public var box: Box
+    public var label: String
+    /// How sure the detector (or segmenter) is that a character is there.
+    public var score: Double
+    /// The most probable labels with their probabilities, best first.
+    public var alternatives: [(label: String, probability: Double)]
+}
+
+public struct LineReading: Sendable {
+    public var width: Int
+    public var height: Int
+    public var text: String
+    public var characters: [ReadCharacter]
+    public var elapsedMilliseconds: Double
+}
+
+public final class LineReader: @unchecked Sendable {
+    public let detector: CharacterDetector?
+    public let classifier: CharacterClassifier
+    public var options: LineReaderOptions
+    /// The classifier's class prior (training frequencies), for logit adjustment.
+    public let prior: [Float]
+
+    public init(detector: CharacterDetector?, classifier: CharacterClassifier, options: LineReaderOptions = LineReaderOptions(),
+                prior: [Float] = LineReader.emnistByMergeTrainPrior) {
+        self.detector = detector
+        self.classifier = classifier
+        self.options = options
+        self.prior = prior.count == classifier.mapping.count ? prior : []
+    }
+
+    /// Reads one line image.
+    public func read(_ image: Image) throws -> LineReading {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let input = try LineInput(image: image, height: CharacterDetector.inputHeight, widthMultiple: 4)
+        let found: [(box: Box, score: Double)]
+        switch options.segmenter {
+        case .cnn:
+            guard let detector else { throw LineReaderError.noDetector }
+            found = try detector.detect(input, minScore: options.minScore, nmsIoU: options.nmsIoU)
+        case .classic:
+            found = ClassicSegmenter().segment(input)
+        }
+        let ordered = found
+            .map { (box: $0.box.clipped(width: Double(image.width), height: Double(image.height)), score: $0.score) }
+            .filter { $0.box.width >= 1 && $0.box.height >= 1 }
+            .sorted { $0.box.centerX < $1.box.centerX }
+        let characters = classify(ordered, in: input)
+        let text = Self.assemble(characters, spaceGap: options.spaceGap)
+        let elapsed = (clock.now - start) / .milliseconds(1)
+        return LineReading(width: image.width, height: image.height, text: text, characters: characters,
+                           elapsedMilliseconds: elapsed)
+    }
+
+    private func classify(_ found: [(box: Box, score: Double)], in input: LineInput) -> [ReadCharacter] {
+        guard !found.isEmpty else { return [] }
+        let size = classifier.normalizer.size
+        var pixels = [UInt8]()
+        pixels.reserveCapacity(found.count * size * size)
+        for f in found { pixels += input.characterPixels(in: f.box, normalizer: classifier.normalizer) }
+        let images = CharacterImages(count: found.count, height: size, width: size, pixels: pixels)
+        let p = classifier.probabilities(images).data
+        let classes = classifier.mapping.count
+        return found.enumerated().map { i, f in
+            var row = Array(p[(i * classes)..<((i + 1) * classes)])
+            if !prior.isEmpty && options.priorStrength != 0 {
+                for c in 0..<classes { row[c] /= pow(max(prior[c], 1e-6), options.priorStrength) }
+                let sum = row.reduce(0, +)
+                if sum > 0 { for c in 0..<classes { row[c] /= sum } }
+            }
+            let order = row.indices.sorted { row[$0] > row[$1] }
+            let alternatives = order.prefix(max(1, options.alternatives)).map {
+                (label: classifier.mapping.label($0), probability: Double(row[$0]))
+            }
+            return ReadCharacter(box: f.box, label: alternatives[0].label, score: f.score, alternatives: alternatives)
+        }
+    }
+
+    /// Labels left to right; a space wherever the gap between neighbouring
+    /// boxes exceeds `spaceGap` median character heights.
+    public static func assemble(_ characters: [ReadCharacter], spaceGap: Double) -> String {
+        guard !characters.isEmpty else { return "" }
+        let heights = characters.map(\.box.height).sorted()
+        let median = heights[heights.count / 2]
+        var text = ""
+        for (i, c) in characters.enumerated() {
+            if i > 0 && c.box.x1 - characters[i - 1].box.x2 > spaceGap * median { text += " " }
+            text += c.label
+        }
+        return text
+    }
+
+    /// Class frequencies of the 104,000-image EMNIST ByMerge pool train
+    /// split the default classifier learnt from (../shared/datasets/emnist/README.md).
+    public static let emnistByMergeTrainPrior: [Float] = {
+        let counts: [Float] = [
+            5146, 5699, 5120, 5204, 4908, 4734, 5174, 5238, 5050, 5047, 945, 589, 1939, 652, 775, 1355, 387, 530,
+            2159, 810, 716, 3023, 1769, 1194, 4186, 1620, 382, 750, 3493, 1475, 2243, 1103, 1148, 804, 1062, 828,
+            1485, 829, 1538, 3638, 388, 521, 1373, 1671, 491, 2140, 2669,
+        ]
+        let total = counts.reduce(0, +)
+        return counts.map { $0 / total }
+    }()
+}
+
+public enum LineReaderError: Error, CustomStringConvertible {
+    case noDetector
+
+    public var description: String {
+        switch self {
+        case .noDetector:
+            return "no character detector loaded: pass --model FILE (a model from `fovea train detector`) or use --segmenter classic"
+        }
+    }
+}
+
+extension LineReading {
+    /// The object `fovea detect --json` prints for one image (and the
+    /// service answers): file (when given), width, height, text, characters
+    /// (box [x, y, w, h] in image pixels, label, score, alternatives), elapsed_ms.
+    public func json(file: String?) -> JSONValue {
+        var fields = [(String, JSONValue)]()
+        if let file { fields.append(("file", .string(file))) }
+        fields += [
+            ("width", .int(width)), ("height", .int(height)), ("text", .string(text)),
+            ("characters", .array(characters.map { c in
+                .object([
+                    ("box", .array(c.box.coco.map { .number($0, digits: 2) })),
+                    ("label", .string(c.label)),
+                    ("score", .number(c.score, digits: 4)),
+                    ("alternatives", .array(c.alternatives.map { .array([.string($0.label), .number($0.probability, digits: 4)]) })),
+                ])
+            })),
+            ("elapsed_ms", .number(elapsedMilliseconds, digits: 3)),
+        ]
+        return .object(fields)
+    }
+}
