@@ -16,7 +16,7 @@ struct DetectCommand: ParsableCommand {
         abstract: "Read the characters of handwritten text-line images.",
         discussion: """
         Without --model the committed detector (\(CharacterDetector.defaultFileName)) and classifier \
-        (\(ModelLocator.defaultFileName)) are found in $FOVEA_MODELS_DIR, else Models/ beside or above \
+        (\(LineReader.classifierFileName), else \(ModelLocator.defaultFileName)) are found in $FOVEA_MODELS_DIR, else Models/ beside or above \
         the executable, else ./Models. A file that cannot be read is reported (with --json as \
         {"file", "error"}) and makes the exit status 1; the others are still read. "score" is the \
         detector's confidence that a character is there; "alternatives" are label probabilities.
@@ -130,7 +130,7 @@ struct DetectCommand: ParsableCommand {
 
     private func makeReader() throws -> LineReader {
         let kind = Segmenter(rawValue: segmenter)!
-        let classifierPath = try classifier ?? ModelLocator.defaultModel().path
+        let classifierPath = try classifier ?? LineReader.defaultClassifier().path
         let characterClassifier = try CharacterClassifier(contentsOf: classifierPath)
         var detector: CharacterDetector?
         if kind == .cnn {

@@ -19,6 +19,7 @@ struct Fovea: ParsableCommand {
             FeaturesCommand.self,
             SynthLinesCommand.self,
             DetectCommand.self,
+            BenchLinesCommand.self,
         ]
     )
 }

@@ -12,7 +12,7 @@ struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Train a model.",
-        subcommands: [TrainClassifierCommand.self, TrainDetectorCommand.self]
+        subcommands: [TrainClassifierCommand.self, TrainDetectorCommand.self, TrainLineClassifierCommand.self]
     )
 }
 

@@ -34,10 +34,18 @@ public final class CharacterClassifier {
     public let mapping: LabelMapping
     public let normalizer = CharacterNormalizer()
 
-    public init(model: Sequential, mapping: LabelMapping) {
+    /// The model file's training notes (empty for a model built in memory).
+    public let training: [String: String]
+
+    public init(model: Sequential, mapping: LabelMapping, training: [String: String] = [:]) {
         self.model = model
         self.mapping = mapping
+        self.training = training
     }
+
+    /// True when the model learnt from classes drawn uniformly (crops of
+    /// synthetic text lines), so no class prior needs taking out.
+    public var hasUniformPrior: Bool { training["class_prior"] == "uniform" }
 
     /// Loads a Fovea model file; its saved labels name the classes (a model
     /// without labels and 47 outputs is taken to be EMNIST ByMerge).
@@ -58,7 +66,7 @@ public final class CharacterClassifier {
         guard outputs == [mapping.count] else {
             throw ClassifierError.wrongOutput(path: path, outputShape: outputs, labels: mapping.count)
         }
-        self.init(model: file.model, mapping: mapping)
+        self.init(model: file.model, mapping: mapping, training: file.training)
     }
 
     /// Class probabilities, `[count, classes]`.

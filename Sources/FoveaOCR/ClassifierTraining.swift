@@ -98,7 +98,8 @@ public enum ClassifierTraining {
     /// Trains and writes the best checkpoint to `output`. `onEpoch` gets each
     /// epoch's figures and whether a checkpoint was written after it.
     public static func train(data: EMNISTDataset, mapping: LabelMapping, options: ClassifierTrainingOptions,
-                             output: URL, onBatch: ((BatchProgress) -> Void)? = nil,
+                             output: URL, startingFrom initial: Sequential? = nil, notes extraNotes: [String: String] = [:],
+                             onBatch: ((BatchProgress) -> Void)? = nil,
                              onEpoch: ((EpochResult, Bool) -> Void)? = nil) throws -> ClassifierTrainingResult {
         try options.check()
         guard data.images.height == 28 && data.images.width == 28 else {
@@ -114,7 +115,7 @@ public enum ClassifierTraining {
         let validation = validationIndices.isEmpty ? nil : data.subset(validationIndices)
 
         Engine.seed(options.seed)
-        let model = try makeModel(architecture: options.architecture, classes: mapping.count)
+        let model = try initial ?? makeModel(architecture: options.architecture, classes: mapping.count)
         let stepsPerEpoch = (train.count + options.batchSize - 1) / options.batchSize
         let schedule: LearningRateSchedule = options.cosineDecay ? .cosine(total: options.epochs * stepsPerEpoch) : .constant
         try model.compile(optimizer: Adam(learningRate: options.learningRate, schedule: schedule),
@@ -124,7 +125,7 @@ public enum ClassifierTraining {
                      "learning_rate": String(options.learningRate),
                      "schedule": options.cosineDecay ? "cosine" : "constant", "batch_size": String(options.batchSize),
                      "train_images": String(train.count), "validation_images": String(validation?.count ?? 0),
-                     "augment": augmenter == nil ? "false" : "true"]
+                     "augment": augmenter == nil ? "false" : "true"].merging(extraNotes) { _, new in new }
 
         var best: Float = -.infinity
         var bestEpoch = 0

@@ -49,6 +49,16 @@ public struct LineReading: Sendable {
 }
 
 public final class LineReader: @unchecked Sendable {
+    /// The committed classifier fine-tuned on text-line crops; the plain
+    /// EMNIST model (ModelLocator.defaultFileName) is the fallback.
+    public static let classifierFileName = "ocr-classifier.safetensors"
+
+    /// The classifier file a reader uses when none is named: the line
+    /// classifier where it is found, else the EMNIST default.
+    public static func defaultClassifier() throws -> URL {
+        try (try? ModelLocator.model(named: classifierFileName, hint: "")) ?? ModelLocator.defaultModel()
+    }
+
     public let detector: CharacterDetector?
     public let classifier: CharacterClassifier
     public var options: LineReaderOptions
@@ -60,7 +70,7 @@ public final class LineReader: @unchecked Sendable {
         self.detector = detector
         self.classifier = classifier
         self.options = options
-        self.prior = prior.count == classifier.mapping.count ? prior : []
+        self.prior = prior.count == classifier.mapping.count && !classifier.hasUniformPrior ? prior : []
     }
 
     /// Reads one line image.

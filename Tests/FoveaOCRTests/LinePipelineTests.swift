@@ -18,7 +18,7 @@ final class LinePipelineTests: XCTestCase {
     private func reader(_ segmenter: Segmenter = .cnn) throws -> LineReader {
         let base = try Self.cachedReader ?? LineReader(
             detector: CharacterDetector(contentsOf: Self.root.appendingPathComponent("Models/\(CharacterDetector.defaultFileName)").path),
-            classifier: CharacterClassifier(contentsOf: Self.root.appendingPathComponent("Models/\(ModelLocator.defaultFileName)").path))
+            classifier: CharacterClassifier(contentsOf: Self.root.appendingPathComponent("Models/\(LineReader.classifierFileName)").path))
         Self.cachedReader = base
         var options = base.options
         options.segmenter = segmenter
