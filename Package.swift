@@ -2,13 +2,14 @@
 // Fovea: a computer-vision toolkit in Swift for Linux.
 // Modules are layered; imports point one way:
 //   FoveaEngine (tensors, layers, training)  ->  FoveaImage (codecs, image ops)  ->  FoveaPlot (charts)
-//   -> FoveaDetection (boxes, IoU, NMS, mAP)  ->  FoveaOCR (EMNIST data + classifier)  ->  fovea (CLI)
+//   -> FoveaDetection (boxes, IoU, NMS, CenterNet heads, mAP)  ->  FoveaOCR (text lines) | FoveaFace (faces, landmarks, smile)
+//   -> fovea (CLI)
 import PackageDescription
 
 let package = Package(
     name: "Fovea",
     products: [
-        .library(name: "Fovea", targets: ["FoveaEngine", "FoveaImage", "FoveaPlot", "FoveaDetection", "FoveaOCR"]),
+        .library(name: "Fovea", targets: ["FoveaEngine", "FoveaImage", "FoveaPlot", "FoveaDetection", "FoveaOCR", "FoveaFace"]),
         .executable(name: "fovea", targets: ["FoveaCLI"]),
     ],
     dependencies: [
@@ -40,8 +41,9 @@ let package = Package(
         .target(name: "FoveaPlot", dependencies: ["FoveaImage"]),
         .target(name: "FoveaDetection", dependencies: ["FoveaEngine", "FoveaImage", "FoveaPlot"]),
         .target(name: "FoveaOCR", dependencies: ["FoveaEngine", "FoveaImage", "FoveaPlot", "FoveaDetection", "CZlib"]),
+        .target(name: "FoveaFace", dependencies: ["FoveaEngine", "FoveaImage", "FoveaPlot", "FoveaDetection"]),
         .executableTarget(name: "FoveaCLI", dependencies: [
-            "FoveaEngine", "FoveaImage", "FoveaPlot", "FoveaDetection", "FoveaOCR",
+            "FoveaEngine", "FoveaImage", "FoveaPlot", "FoveaDetection", "FoveaOCR", "FoveaFace",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -50,6 +52,7 @@ let package = Package(
         .testTarget(name: "FoveaPlotTests", dependencies: ["FoveaPlot"]),
         .testTarget(name: "FoveaDetectionTests", dependencies: ["FoveaDetection"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FoveaOCRTests", dependencies: ["FoveaOCR"]),
-        .testTarget(name: "FoveaCLITests", dependencies: ["FoveaCLI"]),
+        .testTarget(name: "FoveaFaceTests", dependencies: ["FoveaFace"]),
+        .testTarget(name: "FoveaCLITests", dependencies: ["FoveaCLI"], exclude: ["Fixtures"]),
     ]
 )

@@ -15,10 +15,10 @@ echo "== 1. Read handwritten text lines (Datasets/ocr-samples, made from the EMN
   --ground-truth Datasets/ocr-samples/ground-truth.json
 echo "   annotated pictures: $OUT/lines/"
 
-if "$FOVEA" smile --help >/dev/null 2>&1; then
-  echo "== 2. Smile score of the bundled photo"
-  "$FOVEA" smile Datasets/photos/astronaut.png --annotate "$OUT/astronaut-smile.png"
-fi
+echo "== 2. Smile score and landmarks of bundled face crops (Datasets/smiles-sample, the data set's test split)"
+"$FOVEA" smile --face-crop Datasets/smiles-sample/images/pos_{25,138}.jpg Datasets/smiles-sample/images/neg_{9,18}.jpg \
+  --annotate-dir "$OUT/smiles"
+echo "   annotated crops: $OUT/smiles/"
 
 echo "== 3. Classify single handwritten characters with the committed EMNIST model"
 "$FOVEA" classify Datasets/emnist/samples/*.png

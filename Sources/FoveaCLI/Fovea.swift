@@ -20,6 +20,9 @@ struct Fovea: ParsableCommand {
             SynthLinesCommand.self,
             DetectCommand.self,
             BenchLinesCommand.self,
+            SmileCommand.self,
+            EvaluateFacesCommand.self,
+            BenchSmileCommand.self,
         ]
     )
 }

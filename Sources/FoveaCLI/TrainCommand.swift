@@ -12,7 +12,8 @@ struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Train a model.",
-        subcommands: [TrainClassifierCommand.self, TrainDetectorCommand.self, TrainLineClassifierCommand.self]
+        subcommands: [TrainClassifierCommand.self, TrainDetectorCommand.self, TrainLineClassifierCommand.self,
+                      TrainLandmarksCommand.self]
     )
 }
 

@@ -1,0 +1,91 @@
+// `fovea smile`: how widely the people in photos smile — each face's box,
+// its 10 landmarks and a calibrated smile probability — through the smile
+// pipeline (SmilePipeline). A line per face for people, JSON Lines for
+// machines, annotated PNGs.
+import ArgumentParser
+import FoveaDetection
+import FoveaEngine
+import FoveaFace
+import FoveaImage
+import FoveaOCR
+import FoveaPlot
+import Foundation
+
+struct SmileCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "smile",
+        abstract: "Score how widely the people in photos smile (face, landmarks, smile probability).",
+        discussion: """
+        With --face-crop each image is one face (its centred square), as the 64x64 crops the model \
+        learnt from. Without it a face detector finds the faces. Models are found in \
+        $FOVEA_MODELS_DIR, else Models/ beside or above the executable, else ./Models. A file that \
+        cannot be read is reported (with --json as {"file", "error"}) and makes the exit status 1; the \
+        others are still scored.
+        """
+    )
+
+    @Argument(help: "Images (PNG or JPEG).")
+    var images: [String]
+
+    @Flag(help: "Treat each whole image as one face crop.")
+    var faceCrop = false
+
+    @Flag(help: "Print one JSON object per image (JSON Lines) on stdout.")
+    var json = false
+
+    @Option(help: "Write the annotated picture (PNG) here; one input image only.")
+    var annotate: String?
+
+    @Option(help: "Write an annotated PNG per input image into this folder.")
+    var annotateDir: String?
+
+    @Option(help: "Face detector score below which a face is not reported (0-1).")
+    var minFaceScore = 0.5
+
+    @Option(help: "Face-crop model (landmarks + smile; safetensors from `fovea train landmarks`).")
+    var model: String?
+
+    @Option(help: "Threads for the engine's loops (default: all cores).")
+    var threads: Int?
+
+    func validate() throws {
+        if !(0...1).contains(minFaceScore) { throw ValidationError("--min-face-score must be in 0...1, got \(minFaceScore)") }
+        if annotate != nil && annotateDir != nil { throw ValidationError("give --annotate or --annotate-dir, not both") }
+        if annotate != nil && images.count != 1 { throw ValidationError("--annotate takes one input image; use --annotate-dir for several") }
+        if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1, got \(t)") }
+    }
+
+    func run() throws {
+        if let threads { Engine.setThreads(threads) }
+        let path = try model ?? ModelLocator.model(named: FaceAnalyzer.defaultFileName,
+                                                   hint: "train one: Tools/train_face_models.sh").path
+        let pipeline = SmilePipeline(analyzer: try FaceAnalyzer(contentsOf: path), finder: nil, minFaceScore: minFaceScore)
+        if let annotateDir { try FileManager.default.createDirectory(atPath: annotateDir, withIntermediateDirectories: true) }
+        var failures = 0
+        for file in images {
+            let image: Image, reading: SmileReading
+            do {
+                image = try Image(contentsOf: file)
+                reading = try pipeline.read(image, faceCrop: faceCrop)
+            } catch {
+                failures += 1
+                if json { print(JSONValue.object([("file", .string(file)), ("error", .string("\(error)"))]).text) } else { note("error: \(file): \(error)") }
+                continue
+            }
+            if json { print(reading.json(file: file).text) } else { printFaces(file, reading) }
+            let name = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent + ".png"
+            if let out = annotate ?? annotateDir.map({ URL(fileURLWithPath: $0).appendingPathComponent(name).path }) {
+                try SmileAnnotation.render(image, reading).write(to: out)
+            }
+        }
+        if failures > 0 { throw ExitCode.failure }
+    }
+
+    private func printFaces(_ file: String, _ r: SmileReading) {
+        print("\(file) (\(r.width)x\(r.height), \(String(format: "%.1f", r.elapsedMilliseconds)) ms): \(r.faces.count) face(s)")
+        for (i, f) in r.faces.enumerated() {
+            print(String(format: "  face %d: box %.0f, %.0f, %.0f, %.0f  score %.2f  smile %.3f  %@", i + 1, f.box.x1, f.box.y1,
+                         f.box.width, f.box.height, f.score, f.smileProbability, f.smiling ? "smiling" : "not smiling"))
+        }
+    }
+}
