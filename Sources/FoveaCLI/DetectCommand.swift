@@ -26,14 +26,7 @@ struct DetectCommand: ParsableCommand {
     @Argument(help: "Text-line images (PNG or JPEG).")
     var images: [String]
 
-    @Flag(help: "Print one JSON object per image (JSON Lines) on stdout.")
-    var json = false
-
-    @Option(help: "Write the annotated picture (PNG) here; one input image only.")
-    var annotate: String?
-
-    @Option(help: "Write an annotated PNG per input image into this folder.")
-    var annotateDir: String?
+    @OptionGroup var output: PipelineOutputOptions
 
     @Option(help: "Detector score below which a peak is not a character (0-1).")
     var minScore = 0.3
@@ -62,25 +55,20 @@ struct DetectCommand: ParsableCommand {
     @Option(help: "COCO ground truth of the inputs: image ids for --coco-results (by file name) and, where lines have \"text\", the character error rate on stderr.")
     var groundTruth: String?
 
-    @Option(help: "Threads for the engine's loops (default: all cores).")
-    var threads: Int?
 
     func validate() throws {
         if Segmenter(rawValue: segmenter) == nil { throw ValidationError("--segmenter must be cnn or classic, got '\(segmenter)'") }
         if !(0...1).contains(minScore) { throw ValidationError("--min-score must be in 0...1, got \(minScore)") }
         if !(0...1).contains(nmsIou) { throw ValidationError("--nms-iou must be in 0...1, got \(nmsIou)") }
-        if annotate != nil && annotateDir != nil { throw ValidationError("give --annotate or --annotate-dir, not both") }
-        if annotate != nil && images.count != 1 { throw ValidationError("--annotate takes one input image; use --annotate-dir for several") }
-        if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1, got \(t)") }
+        try output.check(inputs: images.count)
         if spaceGap <= 0 { throw ValidationError("--space-gap must be positive, got \(spaceGap)") }
     }
 
     func run() throws {
-        if let threads { Engine.setThreads(threads) }
+        try output.prepare()
         let reader = try makeReader()
         let truth = try groundTruth.map { try LineSet.load(contentsOfFile: $0) }
         let truthByName = Dictionary((truth ?? []).map { ($0.fileName, $0) }, uniquingKeysWith: { a, _ in a })
-        if let annotateDir { try FileManager.default.createDirectory(atPath: annotateDir, withIntermediateDirectories: true) }
         var failures = 0
         var results = [JSONValue]()
         var edits = 0, characters = 0, scored = 0
@@ -92,14 +80,10 @@ struct DetectCommand: ParsableCommand {
                 reading = try reader.read(image)
             } catch {
                 failures += 1
-                if json {
-                    print(JSONValue.object([("file", .string(path)), ("error", .string("\(error)"))]).text)
-                } else {
-                    note("error: \(path): \(error)")
-                }
+                output.report(path, error)
                 continue
             }
-            if json { print(reading.json(file: path).text) } else { printTable(path, reading) }
+            if output.json { print(reading.json(file: path).text) } else { printTable(path, reading) }
             let name = URL(fileURLWithPath: path).lastPathComponent
             let record = truthByName[name]
             if let record, !record.text.isEmpty {
@@ -113,10 +97,7 @@ struct DetectCommand: ParsableCommand {
                              ("bbox", .array(c.box.coco.map { .number($0, digits: 2) })), ("score", .number(c.score, digits: 5))])
                 }
             }
-            let annotated = annotate ?? annotateDir.map {
-                URL(fileURLWithPath: $0).appendingPathComponent(URL(fileURLWithPath: name).deletingPathExtension().lastPathComponent + ".png").path
-            }
-            if let annotated { try LineAnnotation.render(image, reading).write(to: annotated) }
+            if let annotated = output.annotationPath(for: path) { try LineAnnotation.render(image, reading).write(to: annotated) }
         }
         if let cocoResults {
             try Data(JSONValue.array(results).text.utf8).write(to: URL(fileURLWithPath: cocoResults))

@@ -30,14 +30,7 @@ struct SmileCommand: ParsableCommand {
     @Flag(help: "Treat each whole image as one face crop.")
     var faceCrop = false
 
-    @Flag(help: "Print one JSON object per image (JSON Lines) on stdout.")
-    var json = false
-
-    @Option(help: "Write the annotated picture (PNG) here; one input image only.")
-    var annotate: String?
-
-    @Option(help: "Write an annotated PNG per input image into this folder.")
-    var annotateDir: String?
+    @OptionGroup var output: PipelineOutputOptions
 
     @Option(help: "Face detector score below which a face is not reported (0-1).")
     var minFaceScore = 0.5
@@ -45,22 +38,17 @@ struct SmileCommand: ParsableCommand {
     @Option(help: "Face-crop model (landmarks + smile; safetensors from `fovea train landmarks`).")
     var model: String?
 
-    @Option(help: "Threads for the engine's loops (default: all cores).")
-    var threads: Int?
 
     func validate() throws {
         if !(0...1).contains(minFaceScore) { throw ValidationError("--min-face-score must be in 0...1, got \(minFaceScore)") }
-        if annotate != nil && annotateDir != nil { throw ValidationError("give --annotate or --annotate-dir, not both") }
-        if annotate != nil && images.count != 1 { throw ValidationError("--annotate takes one input image; use --annotate-dir for several") }
-        if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1, got \(t)") }
+        try output.check(inputs: images.count)
     }
 
     func run() throws {
-        if let threads { Engine.setThreads(threads) }
+        try output.prepare()
         let path = try model ?? ModelLocator.model(named: FaceAnalyzer.defaultFileName,
                                                    hint: "train one: Tools/train_face_models.sh").path
         let pipeline = SmilePipeline(analyzer: try FaceAnalyzer(contentsOf: path), finder: nil, minFaceScore: minFaceScore)
-        if let annotateDir { try FileManager.default.createDirectory(atPath: annotateDir, withIntermediateDirectories: true) }
         var failures = 0
         for file in images {
             let image: Image, reading: SmileReading
@@ -69,12 +57,11 @@ struct SmileCommand: ParsableCommand {
                 reading = try pipeline.read(image, faceCrop: faceCrop)
             } catch {
                 failures += 1
-                if json { print(JSONValue.object([("file", .string(file)), ("error", .string("\(error)"))]).text) } else { note("error: \(file): \(error)") }
+                output.report(file, error)
                 continue
             }
-            if json { print(reading.json(file: file).text) } else { printFaces(file, reading) }
-            let name = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent + ".png"
-            if let out = annotate ?? annotateDir.map({ URL(fileURLWithPath: $0).appendingPathComponent(name).path }) {
+            if output.json { print(reading.json(file: file).text) } else { printFaces(file, reading) }
+            if let out = output.annotationPath(for: file) {
                 try SmileAnnotation.render(image, reading).write(to: out)
             }
         }

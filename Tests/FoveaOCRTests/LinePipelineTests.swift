@@ -164,6 +164,16 @@ final class LinePipelineTests: XCTestCase {
         XCTAssertEqual(try reader(.classic).read(paper).characters.count, 0)
     }
 
+    func testAPhotoWithNoTextGivesAnAnswerInsideTheImage() throws {
+        let photo = try Image(contentsOf: Self.root.appendingPathComponent("Datasets/photos/astronaut.png").path)
+        for segmenter in [Segmenter.cnn, .classic] {
+            let r = try reader(segmenter).read(photo)
+            XCTAssertEqual(r.width, 512)
+            XCTAssertTrue(r.characters.allSatisfy { $0.box.x1 >= 0 && $0.box.y1 >= 0 && $0.box.x2 <= 512 && $0.box.y2 <= 512 })
+            XCTAssertEqual(r.text.replacingOccurrences(of: " ", with: ""), r.characters.map(\.label).joined())
+        }
+    }
+
     func testOnePixelLinesAndTinyImages() throws {
         for (w, h) in [(1, 1), (300, 1), (1, 300), (2, 2)] {
             let image = Image(width: w, height: h, channels: 1, pixels: [UInt8](repeating: 30, count: w * h))
