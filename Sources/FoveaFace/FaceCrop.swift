@@ -31,8 +31,13 @@ public struct FaceCrop: Sendable {
 
     /// 64x64 grey values of this region of `image` (outside the image: edge pixels repeated).
     public func pixels(of image: Image) -> [UInt8] {
+        pixels(ofGray: FaceCrop.luma(image), width: image.width, height: image.height)
+    }
+
+    /// The same from grey values already computed, so several faces of one
+    /// photo share one luma pass.
+    public func pixels(ofGray grey: [UInt8], width: Int, height: Int) -> [UInt8] {
         let n = FaceCropSet.side
-        let grey = FaceCrop.luma(image)
         let step = side / Double(n)
         var out = [UInt8](repeating: 0, count: n * n)
         // Sample a few points per output pixel (more when shrinking a lot): area averaging.
@@ -42,11 +47,11 @@ public struct FaceCrop: Sendable {
                 var sum = 0.0
                 for ty in 0..<taps {
                     let sy = y + (Double(oy) + (Double(ty) + 0.5) / Double(taps)) * step
-                    let iy = min(max(Int(sy.rounded(.down)), 0), image.height - 1)
+                    let iy = min(max(Int(sy.rounded(.down)), 0), height - 1)
                     for tx in 0..<taps {
                         let sx = x + (Double(ox) + (Double(tx) + 0.5) / Double(taps)) * step
-                        let ix = min(max(Int(sx.rounded(.down)), 0), image.width - 1)
-                        sum += Double(grey[iy * image.width + ix])
+                        let ix = min(max(Int(sx.rounded(.down)), 0), width - 1)
+                        sum += Double(grey[iy * width + ix])
                     }
                 }
                 out[oy * n + ox] = UInt8(min(255, max(0, (sum / Double(taps * taps)).rounded())))

@@ -93,8 +93,9 @@ public final class SmilePipeline: @unchecked Sendable {
                                 face.box.clipped(width: Double(image.width), height: Double(image.height)), face.score))
             }
         }
+        let grey = regions.isEmpty ? [] : FaceCrop.luma(image)
         var pixels = [UInt8]()
-        for r in regions { pixels += r.crop.pixels(of: image) }
+        for r in regions { pixels += r.crop.pixels(ofGray: grey, width: image.width, height: image.height) }
         let analyses = regions.isEmpty ? [] : analyzer.analyze(pixels, count: regions.count)
         let faces = zip(regions, analyses).map { r, a in
             SmileFace(box: r.box, score: r.score,
