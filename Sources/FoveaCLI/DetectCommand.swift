@@ -110,23 +110,13 @@ struct DetectCommand: ParsableCommand {
     }
 
     private func makeReader() throws -> LineReader {
-        let kind = Segmenter(rawValue: segmenter)!
-        let classifierPath = try classifier ?? LineReader.defaultClassifier().path
-        let characterClassifier = try CharacterClassifier(contentsOf: classifierPath)
-        var detector: CharacterDetector?
-        if kind == .cnn {
-            let path = try model ?? ModelLocator.model(
-                named: CharacterDetector.defaultFileName,
-                hint: "train one: Tools/train_ocr_detector.sh, or use --segmenter classic").path
-            detector = try CharacterDetector(contentsOf: path)
-        }
         var options = LineReaderOptions()
         options.minScore = minScore
         options.nmsIoU = nmsIou
-        options.segmenter = kind
+        options.segmenter = Segmenter(rawValue: segmenter)!
         options.priorStrength = priorStrength
         options.spaceGap = spaceGap
-        return LineReader(detector: detector, classifier: characterClassifier, options: options)
+        return try LineReader.load(detector: model, classifier: classifier, options: options)
     }
 
     private func printTable(_ path: String, _ r: LineReading) {

@@ -46,9 +46,7 @@ struct SmileCommand: ParsableCommand {
 
     func run() throws {
         try output.prepare()
-        let path = try model ?? ModelLocator.model(named: FaceAnalyzer.defaultFileName,
-                                                   hint: "train one: Tools/train_face_models.sh").path
-        let pipeline = SmilePipeline(analyzer: try FaceAnalyzer(contentsOf: path), finder: nil, minFaceScore: minFaceScore)
+        let pipeline = try SmilePipeline.load(model: model, minFaceScore: minFaceScore)
         var failures = 0
         for file in images {
             let image: Image, reading: SmileReading

@@ -75,6 +75,14 @@ public final class SmilePipeline: @unchecked Sendable {
         self.minFaceScore = minFaceScore
     }
 
+    /// The pipeline `fovea smile`, the batch runner and the service build:
+    /// the face-crop model at `model`, else the committed one.
+    public static func load(model: String? = nil, finder: FaceFinding? = nil, minFaceScore: Double = 0.5) throws -> SmilePipeline {
+        let path = try model ?? ModelLocator.model(named: FaceAnalyzer.defaultFileName,
+                                                   hint: "train one: Tools/train_face_models.sh").path
+        return SmilePipeline(analyzer: try FaceAnalyzer(contentsOf: path), finder: finder, minFaceScore: minFaceScore)
+    }
+
     public func read(_ image: Image, faceCrop: Bool) throws -> SmileReading {
         let clock = ContinuousClock()
         let start = clock.now

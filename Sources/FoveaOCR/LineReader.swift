@@ -59,6 +59,22 @@ public final class LineReader: @unchecked Sendable {
         try (try? ModelLocator.model(named: classifierFileName, hint: "")) ?? ModelLocator.defaultModel()
     }
 
+    /// The reader `fovea detect`, the batch runner and the service build:
+    /// the models at the given paths, else the committed ones (the detector
+    /// only for the cnn segmenter).
+    public static func load(detector detectorPath: String? = nil, classifier classifierPath: String? = nil,
+                            options: LineReaderOptions = LineReaderOptions()) throws -> LineReader {
+        let classifier = try CharacterClassifier(contentsOf: classifierPath ?? defaultClassifier().path)
+        var detector: CharacterDetector?
+        if options.segmenter == .cnn || detectorPath != nil {
+            let path = try detectorPath ?? ModelLocator.model(
+                named: CharacterDetector.defaultFileName,
+                hint: "train one: Tools/train_ocr_detector.sh, or use the classic segmenter").path
+            detector = try CharacterDetector(contentsOf: path)
+        }
+        return LineReader(detector: detector, classifier: classifier, options: options)
+    }
+
     public let detector: CharacterDetector?
     public let classifier: CharacterClassifier
     public var options: LineReaderOptions

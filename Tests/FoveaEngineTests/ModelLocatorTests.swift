@@ -1,7 +1,7 @@
 // Tests of the default-model search order.
 import Foundation
 import XCTest
-@testable import FoveaOCR
+@testable import FoveaEngine
 
 final class ModelLocatorTests: XCTestCase {
     func testSearchOrderEnvironmentThenExecutableAncestorsThenCurrentDirectory() throws {

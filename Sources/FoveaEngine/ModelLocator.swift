@@ -1,5 +1,5 @@
-// ModelLocator: where the default classifier (Models/emnist-default.safetensors)
-// is found when the user names none.
+// ModelLocator: where committed models (Models/*.safetensors) are found when
+// the user names none: $FOVEA_MODELS_DIR, Models/ beside or above the executable, ./Models.
 import Foundation
 
 public enum ModelLocatorError: Error, CustomStringConvertible {
