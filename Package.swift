@@ -3,7 +3,7 @@
 // Modules are layered; imports point one way:
 //   FoveaEngine (tensors, layers, training)  ->  FoveaImage (codecs, image ops)  ->  FoveaPlot (charts)
 //   -> FoveaDetection (boxes, IoU, NMS, CenterNet heads, mAP)  ->  FoveaOCR (text lines) | FoveaFace (faces, landmarks, smile)
-//   -> fovea (CLI)
+//   -> FoveaService (HTTP, Hummingbird)  ->  fovea (CLI)
 import PackageDescription
 
 let package = Package(
@@ -14,6 +14,11 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // C libraries, found with pkg-config.
@@ -42,8 +47,17 @@ let package = Package(
         .target(name: "FoveaDetection", dependencies: ["FoveaEngine", "FoveaImage", "FoveaPlot"]),
         .target(name: "FoveaOCR", dependencies: ["FoveaEngine", "FoveaImage", "FoveaPlot", "FoveaDetection", "CZlib"]),
         .target(name: "FoveaFace", dependencies: ["FoveaEngine", "FoveaImage", "FoveaPlot", "FoveaDetection"]),
+        // The HTTP service: both pipelines behind bounded, micro-batching inference queues.
+        .target(name: "FoveaService", dependencies: [
+            "FoveaEngine", "FoveaImage", "FoveaDetection", "FoveaOCR", "FoveaFace",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         .executableTarget(name: "FoveaCLI", dependencies: [
-            "FoveaEngine", "FoveaImage", "FoveaPlot", "FoveaDetection", "FoveaOCR", "FoveaFace",
+            "FoveaEngine", "FoveaImage", "FoveaPlot", "FoveaDetection", "FoveaOCR", "FoveaFace", "FoveaService",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -53,6 +67,7 @@ let package = Package(
         .testTarget(name: "FoveaDetectionTests", dependencies: ["FoveaDetection"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FoveaOCRTests", dependencies: ["FoveaOCR"]),
         .testTarget(name: "FoveaFaceTests", dependencies: ["FoveaFace"]),
+        .testTarget(name: "FoveaServiceTests", dependencies: ["FoveaService"]),
         .testTarget(name: "FoveaCLITests", dependencies: ["FoveaCLI"], exclude: ["Fixtures"]),
     ]
 )

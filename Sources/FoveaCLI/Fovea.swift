@@ -2,7 +2,7 @@
 import ArgumentParser
 
 @main
-struct Fovea: ParsableCommand {
+struct Fovea: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fovea",
         abstract: "Fovea: computer vision in Swift — images, a CNN engine, detection metrics and OCR.",
@@ -23,6 +23,7 @@ struct Fovea: ParsableCommand {
             SmileCommand.self,
             EvaluateFacesCommand.self,
             BenchSmileCommand.self,
+            ServeCommand.self,
         ]
     )
 }

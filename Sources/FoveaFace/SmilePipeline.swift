@@ -84,33 +84,55 @@ public final class SmilePipeline: @unchecked Sendable {
     }
 
     public func read(_ image: Image, faceCrop: Bool) throws -> SmileReading {
+        try read([image], faceCrop: faceCrop)[0].get()
+    }
+
+    /// Scores several photos: faces are found in each on its own, then the
+    /// crops of all of them are analysed in one batch (the service's
+    /// micro-batching). The readings equal those of each photo alone; a photo
+    /// that cannot be read gives its error. Each photo's elapsed time is that
+    /// of the whole call.
+    public func read(_ images: [Image], faceCrop: Bool) -> [Result<SmileReading, Error>] {
         let clock = ContinuousClock()
         let start = clock.now
+        let found = images.map { image in Result { try regions(in: image, faceCrop: faceCrop) } }
+        var pixels = [UInt8]()
+        var count = 0
+        for (image, result) in zip(images, found) {
+            guard let regions = try? result.get(), !regions.isEmpty else { continue }
+            let grey = FaceCrop.luma(image)
+            for r in regions { pixels += r.crop.pixels(ofGray: grey, width: image.width, height: image.height) }
+            count += regions.count
+        }
+        var analyses = (count == 0 ? [] : analyzer.analyze(pixels, count: count)).makeIterator()
+        return zip(images, found).map { image, result in
+            result.map { regions in
+                let faces = regions.map { r in
+                    let a = analyses.next()!
+                    return SmileFace(box: r.box, score: r.score,
+                                     landmarks: a.landmarks.map { r.crop.toImage($0.x, $0.y) }.map { (x: $0.0, y: $0.1) },
+                                     smileProbability: a.smileProbability, smiling: a.smiling)
+                }
+                return SmileReading(width: image.width, height: image.height, faces: faces,
+                                    elapsedMilliseconds: (clock.now - start) / .milliseconds(1))
+            }
+        }
+    }
+
+    /// The faces of one photo: the square crop each is analysed from, its box and score.
+    private func regions(in image: Image, faceCrop: Bool) throws -> [(crop: FaceCrop, box: Box, score: Double)] {
         guard image.width >= Self.minimumSide, image.height >= Self.minimumSide else {
             throw SmileError.tooSmall(width: image.width, height: image.height)
         }
-        var regions = [(crop: FaceCrop, box: Box, score: Double)]()
         if faceCrop {
-            regions.append((FaceCrop.centred(width: image.width, height: image.height),
-                            Box(x: 0, y: 0, width: Double(image.width), height: Double(image.height)), 1))
-        } else {
-            guard let finder else { throw SmileError.noFaceDetector }
-            for face in try finder.faces(in: image, minScore: minFaceScore) {
-                let side = max(face.box.width, face.box.height)
-                regions.append((FaceCrop(x: face.box.centerX - side / 2, y: face.box.centerY - side / 2, side: side),
-                                face.box.clipped(width: Double(image.width), height: Double(image.height)), face.score))
-            }
+            return [(FaceCrop.centred(width: image.width, height: image.height),
+                     Box(x: 0, y: 0, width: Double(image.width), height: Double(image.height)), 1)]
         }
-        let grey = regions.isEmpty ? [] : FaceCrop.luma(image)
-        var pixels = [UInt8]()
-        for r in regions { pixels += r.crop.pixels(ofGray: grey, width: image.width, height: image.height) }
-        let analyses = regions.isEmpty ? [] : analyzer.analyze(pixels, count: regions.count)
-        let faces = zip(regions, analyses).map { r, a in
-            SmileFace(box: r.box, score: r.score,
-                      landmarks: a.landmarks.map { r.crop.toImage($0.x, $0.y) }.map { (x: $0.0, y: $0.1) },
-                      smileProbability: a.smileProbability, smiling: a.smiling)
+        guard let finder else { throw SmileError.noFaceDetector }
+        return try finder.faces(in: image, minScore: minFaceScore).map { face in
+            let side = max(face.box.width, face.box.height)
+            return (FaceCrop(x: face.box.centerX - side / 2, y: face.box.centerY - side / 2, side: side),
+                    face.box.clipped(width: Double(image.width), height: Double(image.height)), face.score)
         }
-        return SmileReading(width: image.width, height: image.height, faces: faces,
-                            elapsedMilliseconds: (clock.now - start) / .milliseconds(1))
     }
 }

@@ -91,8 +91,32 @@ public final class LineReader: @unchecked Sendable {
 
     /// Reads one line image.
     public func read(_ image: Image) throws -> LineReading {
+        try read([image])[0].get()
+    }
+
+    /// Reads several lines: each is normalised and its characters found on
+    /// its own, then the characters of all of them are classified in one
+    /// batch (the service's micro-batching). The readings equal those of
+    /// reading each line alone; a line that cannot be read gives its error.
+    /// Each line's elapsed time is that of the whole call.
+    public func read(_ images: [Image]) -> [Result<LineReading, Error>] {
         let clock = ContinuousClock()
         let start = clock.now
+        let located = images.map { image in Result { try locate(image) } }
+        let groups = located.compactMap { try? $0.get() }
+        var classified = classify(groups).makeIterator()
+        return zip(images, located).map { image, result in
+            result.map { _ in
+                let characters = classified.next()!
+                return LineReading(width: image.width, height: image.height,
+                                   text: Self.assemble(characters, spaceGap: options.spaceGap), characters: characters,
+                                   elapsedMilliseconds: (clock.now - start) / .milliseconds(1))
+            }
+        }
+    }
+
+    /// Normalises the line and finds its characters, left to right.
+    private func locate(_ image: Image) throws -> (found: [(box: Box, score: Double)], input: LineInput) {
         let input = try LineInput(image: image, height: CharacterDetector.inputHeight, widthMultiple: 4)
         let found: [(box: Box, score: Double)]
         switch options.segmenter {
@@ -106,34 +130,37 @@ public final class LineReader: @unchecked Sendable {
             .map { (box: $0.box.clipped(width: Double(image.width), height: Double(image.height)), score: $0.score) }
             .filter { $0.box.width >= 1 && $0.box.height >= 1 }
             .sorted { $0.box.centerX < $1.box.centerX }
-        let characters = classify(ordered, in: input)
-        let text = Self.assemble(characters, spaceGap: options.spaceGap)
-        let elapsed = (clock.now - start) / .milliseconds(1)
-        return LineReading(width: image.width, height: image.height, text: text, characters: characters,
-                           elapsedMilliseconds: elapsed)
+        return (ordered, input)
     }
 
-    private func classify(_ found: [(box: Box, score: Double)], in input: LineInput) -> [ReadCharacter] {
-        guard !found.isEmpty else { return [] }
+    /// Classifies the characters of every line in one batch.
+    private func classify(_ lines: [(found: [(box: Box, score: Double)], input: LineInput)]) -> [[ReadCharacter]] {
+        let count = lines.reduce(0) { $0 + $1.found.count }
+        guard count > 0 else { return lines.map { _ in [] } }
         let size = classifier.normalizer.size
         var pixels = [UInt8]()
-        pixels.reserveCapacity(found.count * size * size)
-        for f in found { pixels += input.characterPixels(in: f.box, normalizer: classifier.normalizer) }
-        let images = CharacterImages(count: found.count, height: size, width: size, pixels: pixels)
-        let p = classifier.probabilities(images).data
+        pixels.reserveCapacity(count * size * size)
+        for line in lines {
+            for f in line.found { pixels += line.input.characterPixels(in: f.box, normalizer: classifier.normalizer) }
+        }
+        let p = classifier.probabilities(CharacterImages(count: count, height: size, width: size, pixels: pixels)).data
         let classes = classifier.mapping.count
-        return found.enumerated().map { i, f in
-            var row = Array(p[(i * classes)..<((i + 1) * classes)])
-            if !prior.isEmpty && options.priorStrength != 0 {
-                for c in 0..<classes { row[c] /= pow(max(prior[c], 1e-6), options.priorStrength) }
-                let sum = row.reduce(0, +)
-                if sum > 0 { for c in 0..<classes { row[c] /= sum } }
+        var row0 = 0
+        return lines.map { line in
+            defer { row0 += line.found.count }
+            return line.found.enumerated().map { i, f in
+                var row = Array(p[((row0 + i) * classes)..<((row0 + i + 1) * classes)])
+                if !prior.isEmpty && options.priorStrength != 0 {
+                    for c in 0..<classes { row[c] /= pow(max(prior[c], 1e-6), options.priorStrength) }
+                    let sum = row.reduce(0, +)
+                    if sum > 0 { for c in 0..<classes { row[c] /= sum } }
+                }
+                let order = row.indices.sorted { row[$0] > row[$1] }
+                let alternatives = order.prefix(max(1, options.alternatives)).map {
+                    (label: classifier.mapping.label($0), probability: Double(row[$0]))
+                }
+                return ReadCharacter(box: f.box, label: alternatives[0].label, score: f.score, alternatives: alternatives)
             }
-            let order = row.indices.sorted { row[$0] > row[$1] }
-            let alternatives = order.prefix(max(1, options.alternatives)).map {
-                (label: classifier.mapping.label($0), probability: Double(row[$0]))
-            }
-            return ReadCharacter(box: f.box, label: alternatives[0].label, score: f.score, alternatives: alternatives)
         }
     }
 
