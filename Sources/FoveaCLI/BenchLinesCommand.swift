@@ -26,6 +26,9 @@ struct BenchLinesCommand: ParsableCommand {
     @Option(help: "Detector model (default: the committed one).")
     var model: String?
 
+    @Option(help: "Also time reading the lines this many at a time (one classifier call for all, as the service's micro-batches).")
+    var batch = 8
+
     @Flag(help: "Print the figures as JSON.")
     var json = false
 
@@ -78,6 +81,20 @@ struct BenchLinesCommand: ParsableCommand {
             return (perLine, prepare, detect)
         }
         func median(_ v: [Double]) -> Double { v.sorted()[v.count / 2] }
+        func measureBatched(threads: Int) -> Double {
+            Engine.setThreads(threads)
+            let group = (0..<max(1, batch)).map { lines[$0 % lines.count] }
+            _ = reader.read(group)
+            let clock = ContinuousClock()
+            var perLine = [Double]()
+            for _ in 0..<rounds {
+                let t0 = clock.now
+                _ = reader.read(group)
+                perLine.append((clock.now - t0) / .milliseconds(1) / Double(group.count))
+            }
+            return median(perLine)
+        }
+        let batched = measureBatched(threads: 1)
         let one = try measure(threads: 1)
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let all = try measure(threads: cores)
@@ -85,12 +102,14 @@ struct BenchLinesCommand: ParsableCommand {
         if json {
             printJSONObject(["lines": lines.count, "size": size, "ms_per_line_1_thread": median(one.perLine),
                              "ms_prepare": median(one.prepare), "ms_detect": median(one.detect),
-                             "lines_per_second_all_cores": linesPerSecond, "cores": cores])
+                             "lines_per_second_all_cores": linesPerSecond, "cores": cores,
+                             "batch": batch, "ms_per_line_batched_1_thread": batched])
             return
         }
         print(String(format: "%d lines (%@), %d rounds", lines.count, size, rounds))
         print(String(format: "one line end to end, 1 thread: median %.2f ms (normalise %.2f ms, detect %.2f ms, the rest: crops, classification, text)",
                      median(one.perLine), median(one.prepare), median(one.detect)))
         print(String(format: "%d threads: median %.2f ms a line, %.0f lines/s", cores, median(all.perLine), linesPerSecond))
+        print(String(format: "%d lines at a time, 1 thread: median %.2f ms a line", batch, batched))
     }
 }

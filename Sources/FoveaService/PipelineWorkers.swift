@@ -15,20 +15,35 @@ struct CharacterRequest: Batchable {
     var minScore: Double
     var nmsIoU: Double
     var segmenter: Segmenter
-    var batchKey: String { "\(minScore) \(nmsIoU) \(segmenter.rawValue)" }
+    let batchKey: String
+
+    init(upload: Upload, minScore: Double, nmsIoU: Double, segmenter: Segmenter) {
+        self.upload = upload
+        self.minScore = minScore
+        self.nmsIoU = nmsIoU
+        self.segmenter = segmenter
+        batchKey = "\(minScore) \(nmsIoU) \(segmenter.rawValue)"
+    }
 }
 
 struct SmileRequest: Batchable {
     var upload: Upload
     var faceCrop: Bool
     var minFaceScore: Double
-    var batchKey: String { "\(faceCrop) \(minFaceScore)" }
+    let batchKey: String
+
+    init(upload: Upload, faceCrop: Bool, minFaceScore: Double) {
+        self.upload = upload
+        self.faceCrop = faceCrop
+        self.minFaceScore = minFaceScore
+        batchKey = "\(faceCrop) \(minFaceScore)"
+    }
 }
 
 typealias Answer = Result<JSONValue, ServiceError>
 
-/// Called with the size of every batch a worker runs.
-typealias BatchObserver = @Sendable (Int) -> Void
+/// Called with the size of every batch a worker runs and the time it took.
+typealias BatchObserver = @Sendable (Int, Duration) -> Void
 
 enum PipelineWorkers {
     static func characters(_ configuration: ServiceConfiguration, observe: @escaping BatchObserver) throws
@@ -36,7 +51,8 @@ enum PipelineWorkers {
         let reader = try LineReader.load(detector: configuration.detectorPath, classifier: configuration.classifierPath)
         let limit = configuration.maxPixels
         return { requests in
-            observe(requests.count)
+            let start = ContinuousClock.now
+            defer { observe(requests.count, ContinuousClock.now - start) }
             reader.options.minScore = requests[0].minScore
             reader.options.nmsIoU = requests[0].nmsIoU
             reader.options.segmenter = requests[0].segmenter
@@ -51,7 +67,8 @@ enum PipelineWorkers {
         let pipeline = try SmilePipeline.load(model: configuration.faceModelPath)
         let limit = configuration.maxPixels
         return { requests in
-            observe(requests.count)
+            let start = ContinuousClock.now
+            defer { observe(requests.count, ContinuousClock.now - start) }
             pipeline.minFaceScore = requests[0].minFaceScore
             let faceCrop = requests[0].faceCrop
             return answer(requests.map(\.upload), limit: limit) { images in

@@ -1,7 +1,8 @@
 // ServiceMetrics: what GET /metrics reports, through swift-metrics with
 // swift-prometheus as the backend: requests by route, method and status,
 // latency histograms per route, requests in flight, queue length and
-// inference batch sizes per pipeline route. Each server has its own
+// inference batch sizes and times (decode + pipeline, per batch) per
+// pipeline route. Each server has its own
 // registry (no process-wide bootstrap), so tests can run several.
 import Foundation
 import Metrics
@@ -31,7 +32,11 @@ final class ServiceMetrics: Sendable {
     /// Observes the batches of one pipeline route.
     func batchObserver(route: String) -> BatchObserver {
         let recorder = Recorder(label: "fovea_inference_batch_size", dimensions: [("route", route)], aggregate: true, factory: factory)
-        return { recorder.record($0) }
+        let timer = Metrics.Timer(label: "fovea_inference_duration_seconds", dimensions: [("route", route)], factory: factory)
+        return { count, duration in
+            recorder.record(count)
+            timer.recordNanoseconds(duration.nanoseconds)
+        }
     }
 
     /// The Prometheus text, with the queue lengths read now.

@@ -111,7 +111,7 @@ final class ServeCommandTests: XCTestCase {
         XCTAssertEqual(wrongMethod.headers["allow"], "POST")
 
         XCTAssertEqual(try server.request("GET", "/healthz").status, 200, "bad requests must leave the server healthy")
-        let stopped = server.stop()
+        let stopped = server.stop(signal: SIGINT)
         XCTAssertEqual(stopped.status, 0, stopped.stderr)
         XCTAssertFalse(stopped.crashed)
     }
