@@ -4,16 +4,20 @@
 //   FoveaEngine (tensors, layers, training)  ->  FoveaImage (codecs, image ops)  ->  FoveaPlot (charts)
 //   -> FoveaDetection (boxes, IoU, NMS, CenterNet heads, mAP)  ->  FoveaOCR (text lines) | FoveaFace (faces, landmarks, smile)
 //   -> fovea (CLI)
+//   FoveaEngine -> FoveaExport (ONNX and TensorFlow Lite writers) -> fovea (CLI)
 import PackageDescription
 
 let package = Package(
     name: "Fovea",
     products: [
-        .library(name: "Fovea", targets: ["FoveaEngine", "FoveaImage", "FoveaPlot", "FoveaDetection", "FoveaOCR", "FoveaFace"]),
+        .library(name: "Fovea", targets: ["FoveaEngine", "FoveaImage", "FoveaPlot", "FoveaDetection", "FoveaOCR", "FoveaFace", "FoveaExport"]),
         .executable(name: "fovea", targets: ["FoveaCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // Only the runtime library: onnx.pb.swift is generated once and committed
+        // (see Docs/export.md), so no build plugin runs.
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // C libraries, found with pkg-config.
@@ -42,8 +46,11 @@ let package = Package(
         .target(name: "FoveaDetection", dependencies: ["FoveaEngine", "FoveaImage", "FoveaPlot"]),
         .target(name: "FoveaOCR", dependencies: ["FoveaEngine", "FoveaImage", "FoveaPlot", "FoveaDetection", "CZlib"]),
         .target(name: "FoveaFace", dependencies: ["FoveaEngine", "FoveaImage", "FoveaPlot", "FoveaDetection"]),
+        .target(name: "FoveaExport", dependencies: [
+            "FoveaEngine", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        ], exclude: ["ONNX/onnx.proto"]),
         .executableTarget(name: "FoveaCLI", dependencies: [
-            "FoveaEngine", "FoveaImage", "FoveaPlot", "FoveaDetection", "FoveaOCR", "FoveaFace",
+            "FoveaEngine", "FoveaImage", "FoveaPlot", "FoveaDetection", "FoveaOCR", "FoveaFace", "FoveaExport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -53,6 +60,7 @@ let package = Package(
         .testTarget(name: "FoveaDetectionTests", dependencies: ["FoveaDetection"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FoveaOCRTests", dependencies: ["FoveaOCR"]),
         .testTarget(name: "FoveaFaceTests", dependencies: ["FoveaFace"]),
+        .testTarget(name: "FoveaExportTests", dependencies: ["FoveaExport"]),
         .testTarget(name: "FoveaCLITests", dependencies: ["FoveaCLI"], exclude: ["Fixtures"]),
     ]
 )

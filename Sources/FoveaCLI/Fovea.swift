@@ -23,6 +23,8 @@ struct Fovea: ParsableCommand {
             SmileCommand.self,
             EvaluateFacesCommand.self,
             BenchSmileCommand.self,
+            ExportCommand.self,
+            ExportReferenceCommand.self,
         ]
     )
 }
