@@ -1,0 +1,96 @@
+"""Checks Fovea's exported models against Fovea itself.
+
+For each model: onnx.checker on the .onnx file, then the same input tensors
+Fovea preprocessed (written by `fovea export-reference` as DIR/batch-*/input.npy)
+through ONNX Runtime and LiteRT, each output compared with Fovea's own
+(DIR/batch-*/OUTPUT.npy). Prints one line per model, format and output, and
+exits 1 when a tolerance is missed:
+  probabilities (classifier, smile, detector heatmap): max |diff| <= 1e-4
+  points and boxes in pixels (landmarks, size, offset): max |diff| <= 1e-3
+  classifier: identical arg-max for every input.
+Usage: verify_export.py NAME MODEL.onnx MODEL.tflite REFERENCE_DIR [NAME ...]
+"""
+import glob
+import json
+import os
+import sys
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+from ai_edge_litert.interpreter import Interpreter
+
+TOLERANCE = {"probabilities": 1e-4, "smile": 1e-4, "heatmap": 1e-4,
+             "landmarks": 1e-3, "size": 1e-3, "offset": 1e-3}
+
+
+def onnx_runner(path):
+    model = onnx.load(path)
+    onnx.checker.check_model(model, full_check=True)
+    meta = {p.key: p.value for p in model.metadata_props}
+    session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    names = [o.name for o in session.get_outputs()]
+
+    def run(x):
+        return dict(zip(names, session.run(None, {"image": x})))
+    return run, meta
+
+
+def litert_runner(path):
+    interpreter = Interpreter(model_path=path, num_threads=2)
+    runner = interpreter.get_signature_runner("serving_default")
+
+    def run(x):
+        return runner(image=x)
+    return run
+
+
+def check(name, onnx_path, tflite_path, reference):
+    batches = sorted(glob.glob(os.path.join(reference, "batch-*")))
+    run_onnx, meta = onnx_runner(onnx_path)
+    labels = json.loads(meta.get("labels", "[]"))
+    print(f"{name}: onnx.checker passed; metadata kind={meta.get('kind')}, {len(labels)} labels; "
+          f"{len(batches)} batch(es)")
+    runners = {"onnxruntime": run_onnx, "litert": litert_runner(tflite_path)}
+    ok = True
+    for runtime, run in runners.items():
+        worst, count, argmax_same, argmax_total = {}, 0, 0, 0
+        for batch in batches:
+            x = np.load(os.path.join(batch, "input.npy"))
+            count += x.shape[0]
+            outputs = run(x)
+            for out, got in outputs.items():
+                want = np.load(os.path.join(batch, f"{out}.npy"))
+                if got.shape != want.shape:
+                    print(f"  {runtime} {out}: shape {got.shape}, Fovea {want.shape}")
+                    ok = False
+                    continue
+                worst[out] = max(worst.get(out, 0.0), float(np.abs(got - want).max()))
+                if out == "probabilities":
+                    argmax_same += int((got.argmax(1) == want.argmax(1)).sum())
+                    argmax_total += got.shape[0]
+        for out, diff in sorted(worst.items()):
+            limit = TOLERANCE[out]
+            verdict = "ok" if diff <= limit else "FAIL"
+            ok &= diff <= limit
+            print(f"  {runtime:11s} {out:13s} max |diff| {diff:.3g} (limit {limit:g}) over {count} inputs  {verdict}")
+        if argmax_total:
+            same = argmax_same == argmax_total
+            ok &= same
+            print(f"  {runtime:11s} arg-max identical for {argmax_same}/{argmax_total}  {'ok' if same else 'FAIL'}")
+    return ok
+
+
+def main(argv):
+    if len(argv) % 4 != 0 or not argv:
+        print(__doc__)
+        return 2
+    ok = True
+    for i in range(0, len(argv), 4):
+        ok &= check(*argv[i:i + 4])
+    print("all exported models agree with Fovea" if ok else "some exported models DISAGREE with Fovea")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Exports every committed model to ONNX and TensorFlow Lite and checks both
+# against Fovea on real inputs: onnx.checker, then ONNX Runtime's and LiteRT's
+# outputs against Fovea's on the same preprocessed tensors (Tools/verify_export.py).
+# Inputs (1,000 a model when the shared data sets are there, else the bundled ones):
+#   classifiers   the first 1,000 images of the EMNIST pool test split (../shared/datasets/emnist)
+#   face crops    the first 1,000 crops of ../shared/datasets/smiles (labels.csv order)
+#   detector      the 12 bundled lines (Datasets/ocr-samples) + 988 lines made by
+#                 `fovea synth-lines` from the pool test split (seed 15)
+# Environment:
+#   FOVEA_EXPORT_VENV  a venv with onnx, onnxruntime, ai-edge-litert, numpy
+#                      (default: .venv-export in the repository, created if missing)
+#   FOVEA_BIN          a built fovea (default: `swift build --product fovea`, debug)
+#   COUNT              inputs a model (default 1000)
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+count="${COUNT:-1000}"
+
+venv="${FOVEA_EXPORT_VENV:-$root/.venv-export}"
+if [ ! -x "$venv/bin/python" ]; then
+    echo "creating $venv" >&2
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --upgrade pip
+fi
+if ! "$venv/bin/python" -c "import onnx, onnxruntime, ai_edge_litert, numpy" 2>/dev/null; then
+    "$venv/bin/pip" install --quiet onnx onnxruntime ai-edge-litert numpy
+fi
+if [ -z "${FOVEA_BIN:-}" ]; then
+    Tools/setup.sh
+    swift build --product fovea >&2
+    FOVEA_BIN="$(swift build --show-bin-path)/fovea"
+fi
+
+out="$root/out/verify-export"
+rm -rf "$out"
+mkdir -p "$out/lines"
+
+emnist="$root/../shared/datasets/emnist"
+if [ -f "$emnist/emnist-bymerge-pool-test-images-idx3-ubyte.gz" ]; then
+    idx="$emnist/emnist-bymerge-pool-test-images-idx3-ubyte.gz"
+    labels="$emnist/emnist-bymerge-pool-test-labels-idx1-ubyte.gz"
+else
+    idx="$root/Datasets/emnist/emnist-mini-test-images-idx3-ubyte.gz"
+    labels="$root/Datasets/emnist/emnist-mini-test-labels-idx1-ubyte.gz"
+fi
+faces="$root/../shared/datasets/smiles"
+[ -f "$faces/labels.csv" ] || faces="$root/Datasets/smiles-sample"
+cp Datasets/ocr-samples/*.png "$out/lines/"
+bundled=$(ls Datasets/ocr-samples/*.png | wc -l)
+if [ "$count" -gt "$bundled" ]; then
+    "$FOVEA_BIN" synth-lines --images "$idx" --labels "$labels" --count $((count - bundled)) --seed 15 \
+        --output "$out/synth" >/dev/null
+    for f in "$out"/synth/*.png; do cp "$f" "$out/lines/synth-$(basename "$f")"; done
+fi
+
+args=()
+for model in emnist-default ocr-classifier ocr-detector face-crop; do
+    for format in onnx tflite; do
+        "$FOVEA_BIN" export "Models/$model.safetensors" --output "$out/$model.$format" >/dev/null
+    done
+    case "$model" in
+        ocr-detector) source=(--lines "$out/lines") ;;
+        face-crop) source=(--face-crops "$faces") ;;
+        *) source=(--idx "$idx") ;;
+    esac
+    "$FOVEA_BIN" export-reference "Models/$model.safetensors" "${source[@]}" --count "$count" \
+        --output-dir "$out/$model-reference" >/dev/null
+    args+=("$model" "$out/$model.onnx" "$out/$model.tflite" "$out/$model-reference")
+done
+exec "$venv/bin/python" Tools/verify_export.py "${args[@]}"
