@@ -9,6 +9,11 @@ exits 1 when a tolerance is missed:
   points and boxes in pixels (landmarks, size, offset): max |diff| <= 1e-3
   classifier: identical arg-max for every input.
 Usage: verify_export.py NAME MODEL.onnx MODEL.tflite REFERENCE_DIR [NAME ...]
+       verify_export.py --make-coverage-model OUT.safetensors
+The coverage model (random weights, seeded) holds the layer types the committed
+models lack: tanh and ReLU convolutions, 'valid' and stride-2 'same' padding
+(TensorFlow's uneven split), 'same' average and max pooling, a lone
+BatchNormalization, sigmoid, global average pooling, and a softmax Dense.
 """
 import glob
 import json
@@ -81,7 +86,57 @@ def check(name, onnx_path, tflite_path, reference):
     return ok
 
 
+def make_coverage_model(path):
+    rng = np.random.default_rng(15)
+    layers, tensors = [], {}
+
+    def conv(name, cin, filters, activation, padding, strides):
+        layers.append({"class_name": "Conv2D", "config": {
+            "name": name, "filters": filters, "kernel_size": [3, 3], "strides": [strides, strides],
+            "padding": padding, "activation": activation, "use_bias": True, "trainable": True}})
+        tensors[f"{name}/kernel"] = rng.normal(0, (2 / (9 * cin)) ** 0.5, (3, 3, cin, filters))
+        tensors[f"{name}/bias"] = rng.normal(0, 0.1, filters)
+
+    def pool(kind, name, size, strides, padding):
+        layers.append({"class_name": kind, "config": {"name": name, "pool_size": [size, size],
+                       "strides": [strides, strides], "padding": padding, "trainable": True}})
+
+    conv("conv_tanh", 1, 8, "tanh", "valid", 1)
+    pool("AveragePooling2D", "avg_same", 3, 2, "same")
+    layers.append({"class_name": "BatchNormalization", "config": {"name": "bn_alone", "epsilon": 0.001,
+                   "momentum": 0.99, "trainable": True}})
+    tensors["bn_alone/gamma"] = rng.uniform(0.5, 2, 8)
+    tensors["bn_alone/beta"] = rng.normal(0, 0.5, 8)
+    tensors["bn_alone/moving_mean"] = rng.normal(0, 0.3, 8)
+    tensors["bn_alone/moving_variance"] = rng.uniform(0.05, 0.5, 8)
+    layers.append({"class_name": "Activation", "config": {"name": "sigmoid", "activation": "sigmoid", "trainable": True}})
+    conv("conv_stride2", 8, 16, "relu", "same", 2)
+    pool("MaxPooling2D", "max_same", 3, 2, "same")
+    layers.append({"class_name": "GlobalAveragePooling2D", "config": {"name": "gap", "trainable": True}})
+    layers.append({"class_name": "Dense", "config": {"name": "dense", "units": 10, "activation": "softmax",
+                   "use_bias": True, "trainable": True}})
+    tensors["dense/kernel"] = rng.normal(0, 1.5, (16, 10))
+    tensors["dense/bias"] = rng.normal(0, 0.1, 10)
+    architecture = {"class_name": "Sequential", "format": "fovea.sequential/1", "config": {"name": "coverage", "layers":
+                    [{"class_name": "InputLayer", "config": {"batch_shape": [None, 28, 28, 1]}}] + layers}}
+    header, blobs, offset = {}, [], 0
+    for name, value in tensors.items():
+        blob = np.ascontiguousarray(value, dtype="<f4").tobytes()
+        header[name] = {"dtype": "F32", "shape": list(value.shape), "data_offsets": [offset, offset + len(blob)]}
+        blobs.append(blob)
+        offset += len(blob)
+    header["__metadata__"] = {"architecture": json.dumps(architecture), "labels": json.dumps([str(i) for i in range(10)]),
+                              "training": "{}", "format": "fovea"}
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    with open(path, "wb") as f:
+        f.write(len(text).to_bytes(8, "little") + text + b"".join(blobs))
+
+
 def main(argv):
+    if len(argv) == 2 and argv[0] == "--make-coverage-model":
+        make_coverage_model(argv[1])
+        return 0
     if len(argv) % 4 != 0 or not argv:
         print(__doc__)
         return 2

@@ -5,6 +5,8 @@
 # Inputs (1,000 a model when the shared data sets are there, else the bundled ones):
 #   classifiers   the first 1,000 images of the EMNIST pool test split (../shared/datasets/emnist)
 #   face crops    the first 1,000 crops of ../shared/datasets/smiles (labels.csv order)
+#   coverage      a seeded random model with the layer types the committed ones lack
+#                 (verify_export.py --make-coverage-model), on the EMNIST images
 #   detector      the 12 bundled lines (Datasets/ocr-samples) + 988 lines made by
 #                 `fovea synth-lines` from the pool test split (seed 15)
 # Environment:
@@ -54,17 +56,20 @@ if [ "$count" -gt "$bundled" ]; then
     for f in "$out"/synth/*.png; do cp "$f" "$out/lines/synth-$(basename "$f")"; done
 fi
 
+"$venv/bin/python" Tools/verify_export.py --make-coverage-model "$out/coverage.safetensors"
 args=()
-for model in emnist-default ocr-classifier ocr-detector face-crop; do
+for model in emnist-default ocr-classifier ocr-detector face-crop coverage; do
+    file="Models/$model.safetensors"
+    [ "$model" = coverage ] && file="$out/coverage.safetensors"
     for format in onnx tflite; do
-        "$FOVEA_BIN" export "Models/$model.safetensors" --output "$out/$model.$format" >/dev/null
+        "$FOVEA_BIN" export "$file" --output "$out/$model.$format" >/dev/null
     done
     case "$model" in
         ocr-detector) source=(--lines "$out/lines") ;;
         face-crop) source=(--face-crops "$faces") ;;
         *) source=(--idx "$idx") ;;
     esac
-    "$FOVEA_BIN" export-reference "Models/$model.safetensors" "${source[@]}" --count "$count" \
+    "$FOVEA_BIN" export-reference "$file" "${source[@]}" --count "$count" \
         --output-dir "$out/$model-reference" >/dev/null
     args+=("$model" "$out/$model.onnx" "$out/$model.tflite" "$out/$model-reference")
 done

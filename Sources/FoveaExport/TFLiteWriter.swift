@@ -1,7 +1,7 @@
 // TFLiteWriter: an ExportGraph as a TensorFlow Lite model (schema version 3,
 // file identifier "TFL3"), laid out by Fovea's FlatBuffer writer. TFLite is
 // NHWC like the engine, so nodes map one to one: CONV_2D (filters OHWI, ReLU
-// or tanh fused), FULLY_CONNECTED (weights [out, in]), MAX_POOL_2D /
+// fused), FULLY_CONNECTED (weights [out, in]), MAX_POOL_2D /
 // AVERAGE_POOL_2D, MEAN over height and width for global average pooling,
 // RESHAPE, MUL + ADD for a lone BatchNormalization, and LOGISTIC, SOFTMAX,
 // RELU, TANH. Dynamic dimensions are written as the nominal size in
@@ -59,13 +59,14 @@ enum TFLite {
     }
     static let float32: Int8 = 0, int32: Int8 = 2
     static func padding(_ same: Bool) -> FlatField { .int8(same ? 0 : 1) }
-    /// Fused activation: NONE 0, RELU 1, TANH 4; nil when it needs an op of its own.
+    /// Fused activation: NONE 0, RELU 1; nil when it needs an op of its own.
+    /// The schema also has TANH (4), but LiteRT's CONV_2D applies only the
+    /// ReLU family fused and silently ignores tanh (seen in verify_export.sh).
     static func fused(_ a: Activation) -> Int8? {
         switch a {
         case .linear: return 0
         case .relu: return 1
-        case .tanh: return 4
-        case .sigmoid, .softmax: return nil
+        case .tanh, .sigmoid, .softmax: return nil
         }
     }
 }
