@@ -42,6 +42,15 @@ struct ExportCommand: ParsableCommand {
         guard let format = format ?? ExportFormat(path: output) else {
             throw ExportError.unknownFormat(URL(fileURLWithPath: output).pathExtension)
         }
+        if QuantizedModelFile.isQuantized(model) {
+            guard format == .tflite else {
+                throw ExportError.unsupported(layer: "model", reason: "\(model) is an int8 model, which exports to TFLite only (--format tflite)")
+            }
+            let bytes = try TFLiteWriter.serialized(QuantizedModelFile.read(model), batch: batchSize)
+            try Exporter.writeAtomically(Data(bytes), to: output)
+            print("\(output): tflite int8, \(bytes.count) bytes")
+            return
+        }
         let summary = try Exporter.export(model: model, format: format, to: output, opset: opset, batch: batchSize)
         let g = summary.graph
         func describe(_ tensors: [ExportTensor]) -> String {

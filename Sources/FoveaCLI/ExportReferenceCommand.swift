@@ -5,6 +5,7 @@
 // Layout: DIR/batch-NNNN/input.npy and one OUTPUT.npy per output.
 import ArgumentParser
 import FoveaEngine
+import FoveaExport
 import FoveaFace
 import FoveaImage
 import FoveaOCR
@@ -44,11 +45,14 @@ struct ExportReferenceCommand: ParsableCommand {
     func run() throws {
         try FileManager.default.createDirectory(atPath: outputDir, withIntermediateDirectories: true)
         if let idx {
-            let file = try ModelFile(contentsOf: URL(fileURLWithPath: model))
             let images = try IDX.readImages(path: idx, transposed: true)
-            let n = min(count, images.count)
-            let x = images.subset(Array(0..<n)).tensor()
-            try write(batch: 0, input: x, outputs: [("probabilities", file.model.predict(x, batchSize: 256))])
+            let x = images.subset(Array(0..<min(count, images.count))).tensor()
+            if QuantizedModelFile.isQuantized(model) {
+                try write(batch: 0, input: x, outputs: [("probabilities", QuantizedModelFile.read(model).predict(x))])
+            } else {
+                let file = try ModelFile(contentsOf: URL(fileURLWithPath: model))
+                try write(batch: 0, input: x, outputs: [("probabilities", file.model.predict(x, batchSize: 256))])
+            }
         } else if let faceCrops {
             let analyzer = try FaceAnalyzer(contentsOf: model)
             let set = try FaceCropSet.load(folder: faceCrops, limit: count)

@@ -24,6 +24,7 @@ struct Fovea: ParsableCommand {
             EvaluateFacesCommand.self,
             BenchSmileCommand.self,
             ExportCommand.self,
+            QuantizeCommand.self,
             ExportReferenceCommand.self,
         ]
     )

@@ -78,6 +78,8 @@ public struct ExportNode: Sendable {
     public var output: String
     /// With the batch axis first.
     public var outputShape: [Dim]
+    /// The engine layers it stands for (indices in its Sequential), for calibration.
+    var layers: Range<Int> = 0..<0
 }
 
 public struct ExportTensor: Sendable {
@@ -169,7 +171,7 @@ struct GraphBuilder {
             let output = "t\(count)_\(layer.name)"
             count += 1
             nodes.append(ExportNode(name: layer.name, op: op, activation: activation, input: current, output: output,
-                                    outputShape: shape))
+                                    outputShape: shape, layers: i..<next))
             current = output
             i = next
         }

@@ -15,49 +15,21 @@ public enum TFLiteWriter {
         var m = TFLiteModel()
         for input in graph.inputs { _ = m.tensor(input.name, input.shape) }
         for node in graph.nodes { try m.emit(node) }
-        let inputs = graph.inputs.map { Int32(m.index[$0.name]!) }
-        let outputs = try graph.outputs.map { o -> Int32 in
-            guard let i = m.index[o.name] else { throw ExportError.unsupported(layer: o.name, reason: "no node produces this output") }
-            return Int32(i)
-        }
-        let subgraph = FlatValue.table([
-            .offset(.vector(m.tensors)), .offset(.int32s(inputs)), .offset(.int32s(outputs)),
-            .offset(.vector(m.operators)), .offset(.string(graph.name)),
-        ])
-        func tensorMaps(_ list: [ExportTensor], _ indices: [Int32]) -> FlatValue {
-            .vector(zip(list, indices).map { .table([.offset(.string($0.name)), .uint32(UInt32($1))]) })
-        }
-        let signature = FlatValue.table([
-            .offset(tensorMaps(graph.inputs, inputs)), .offset(tensorMaps(graph.outputs, outputs)),
-            .offset(.string("serving_default")), nil, .uint32(0),
-        ])
-        var metadata: [FlatValue] = []
-        for entry in graph.metadata {
-            metadata.append(.table([.offset(.string("fovea.\(entry.key)")), .uint32(UInt32(m.buffers.count))]))
-            m.buffers.append(.table([.offset(.bytes(Array(entry.value.utf8)))]))
-        }
-        let codes = m.opcodes.map { code -> FlatValue in
-            .table([.int8(Int8(min(code, 127))), nil, .int32(1), .int32(code)])
-        }
-        let model = FlatValue.table([
-            .uint32(3), .offset(.vector(codes)), .offset(.vector([subgraph])),
-            .offset(.string("Fovea export of \(graph.name)")), .offset(.vector(m.buffers)), nil,
-            .offset(.vector(metadata)), .offset(.vector([signature])),
-        ])
-        return FlatBuffer.serialize(root: model, identifier: "TFL3")
+        return try m.finish(name: graph.name, inputs: graph.inputs.map(\.name), outputs: graph.outputs.map(\.name),
+                            metadata: graph.metadata)
     }
 }
 
 /// TFLite's enum values (schema.fbs).
 enum TFLite {
     enum Op: Int32 {
-        case add = 0, averagePool2D = 1, conv2D = 3, fullyConnected = 9, logistic = 14, maxPool2D = 17, mul = 18
-        case relu = 19, reshape = 22, softmax = 25, tanh = 28, mean = 40
+        case add = 0, averagePool2D = 1, conv2D = 3, dequantize = 6, fullyConnected = 9, logistic = 14, maxPool2D = 17
+        case mul = 18, relu = 19, reshape = 22, softmax = 25, tanh = 28, mean = 40, quantize = 114
     }
     enum Options: UInt8 {
         case conv2D = 1, pool2D = 5, fullyConnected = 8, softmax = 9, add = 11, reshape = 17, mul = 21, reducer = 27
     }
-    static let float32: Int8 = 0, int32: Int8 = 2
+    static let float32: Int8 = 0, int32: Int8 = 2, int8: Int8 = 9
     static func padding(_ same: Bool) -> FlatField { .int8(same ? 0 : 1) }
     /// Fused activation: NONE 0, RELU 1; nil when it needs an op of its own.
     /// The schema also has TANH (4), but LiteRT's CONV_2D applies only the
@@ -71,7 +43,7 @@ enum TFLite {
     }
 }
 
-private struct TFLiteModel {
+struct TFLiteModel {
     var tensors: [FlatValue] = []
     /// Buffer 0 is the empty buffer of tensors without data.
     var buffers: [FlatValue] = [.table([])]
@@ -79,20 +51,64 @@ private struct TFLiteModel {
     var operators: [FlatValue] = []
     var index: [String: Int] = [:]
 
-    mutating func tensor(_ name: String, _ shape: [Dim], type: Int8 = TFLite.float32, data: [UInt8]? = nil) -> Int {
+    /// `quantization`: scales and zero points (one each, or one per channel along `axis`).
+    mutating func tensor(_ name: String, _ shape: [Dim], type: Int8 = TFLite.float32, data: [UInt8]? = nil,
+                         quantization: (scales: [Float], zeroPoints: [Int64], axis: Int)? = nil) -> Int {
         var buffer: UInt32 = 0
         if let data {
             buffer = UInt32(buffers.count)
             buffers.append(.table([.offset(.bytes(data, alignment: 16))]))
         }
         var fields: [FlatField?] = [.offset(.int32s(shape.map { Int32($0.size) })), .int8(type), .uint32(buffer),
-                                    .offset(.string(name))]
+                                    .offset(.string(name)), nil, nil, nil, nil]
+        if let q = quantization {
+            fields[4] = .offset(.table([nil, nil, .offset(.float32s(q.scales)), .offset(.int64s(q.zeroPoints)),
+                                        nil, nil, .int32(Int32(q.axis))]))
+        }
         if shape.contains(where: \.isDynamic) {
-            fields += [nil, nil, nil, .offset(.int32s(shape.map { $0.isDynamic ? -1 : Int32($0.size) }))]
+            fields[7] = .offset(.int32s(shape.map { $0.isDynamic ? -1 : Int32($0.size) }))
         }
         tensors.append(.table(fields))
         index[name] = tensors.count - 1
         return tensors.count - 1
+    }
+
+    /// The Model table around what was emitted, with a "serving_default"
+    /// signature naming the inputs and outputs, and the metadata as text buffers.
+    mutating func finish(name: String, inputs: [String], outputs: [String],
+                         metadata entries: [(key: String, value: String)]) throws -> [UInt8] {
+        func indices(_ names: [String]) throws -> [Int32] {
+            try names.map { n in
+                guard let i = index[n] else { throw ExportError.unsupported(layer: n, reason: "no node produces this output") }
+                return Int32(i)
+            }
+        }
+        let (ins, outs) = (try indices(inputs), try indices(outputs))
+        let subgraph = FlatValue.table([
+            .offset(.vector(tensors)), .offset(.int32s(ins)), .offset(.int32s(outs)),
+            .offset(.vector(operators)), .offset(.string(name)),
+        ])
+        func tensorMaps(_ names: [String], _ indices: [Int32]) -> FlatValue {
+            .vector(zip(names, indices).map { .table([.offset(.string($0)), .uint32(UInt32($1))]) })
+        }
+        let signature = FlatValue.table([
+            .offset(tensorMaps(inputs, ins)), .offset(tensorMaps(outputs, outs)),
+            .offset(.string("serving_default")), nil, .uint32(0),
+        ])
+        var metadata: [FlatValue] = []
+        for entry in entries {
+            metadata.append(.table([.offset(.string("fovea.\(entry.key)")), .uint32(UInt32(buffers.count))]))
+            buffers.append(.table([.offset(.bytes(Array(entry.value.utf8)))]))
+        }
+        let codes = opcodes.map { code -> FlatValue in
+            .table([.int8(Int8(min(code, 127))), nil, .int32(1), .int32(code)])
+        }
+        let model = FlatValue.table([
+            .uint32(3), .offset(.vector(codes)), .offset(.vector([subgraph])),
+            .offset(.string("Fovea export of \(name)")), .offset(.vector(buffers)), nil,
+            .offset(.vector(metadata)), .offset(.vector([signature])),
+        ])
+        return FlatBuffer.serialize(root: model, identifier: "TFL3")
     }
 
     mutating func constant(_ name: String, _ dims: [Int], _ values: [Float]) -> Int {
