@@ -7,6 +7,8 @@
 #   face crops    the first 1,000 crops of ../shared/datasets/smiles (labels.csv order)
 #   coverage      a seeded random model with the layer types the committed ones lack
 #                 (verify_export.py --make-coverage-model), on the EMNIST images
+#   int8          emnist-default quantized by `fovea quantize` (calibrated on the first 2,000
+#                 pool train images), its TFLite file in LiteRT against Fovea's int8 kernels
 #   detector      the 12 bundled lines (Datasets/ocr-samples) + 988 lines made by
 #                 `fovea synth-lines` from the pool test split (seed 15)
 # Environment:
@@ -42,9 +44,11 @@ emnist="$root/../shared/datasets/emnist"
 if [ -f "$emnist/emnist-bymerge-pool-test-images-idx3-ubyte.gz" ]; then
     idx="$emnist/emnist-bymerge-pool-test-images-idx3-ubyte.gz"
     labels="$emnist/emnist-bymerge-pool-test-labels-idx1-ubyte.gz"
+    calibration="$emnist/emnist-bymerge-pool-train-images-idx3-ubyte.gz"
 else
     idx="$root/Datasets/emnist/emnist-mini-test-images-idx3-ubyte.gz"
     labels="$root/Datasets/emnist/emnist-mini-test-labels-idx1-ubyte.gz"
+    calibration="$root/Datasets/emnist/emnist-mini-train-images-idx3-ubyte.gz"
 fi
 faces="$root/../shared/datasets/smiles"
 [ -f "$faces/labels.csv" ] || faces="$root/Datasets/smiles-sample"
@@ -73,4 +77,10 @@ for model in emnist-default ocr-classifier ocr-detector face-crop coverage; do
         --output-dir "$out/$model-reference" >/dev/null
     args+=("$model" "$out/$model.onnx" "$out/$model.tflite" "$out/$model-reference")
 done
+"$FOVEA_BIN" quantize Models/emnist-default.safetensors --calibration-images "$calibration" \
+    --output "$out/emnist-default-int8.safetensors"
+"$FOVEA_BIN" export "$out/emnist-default-int8.safetensors" --output "$out/emnist-default-int8.tflite" >/dev/null
+"$FOVEA_BIN" export-reference "$out/emnist-default-int8.safetensors" --idx "$idx" --count "$count" \
+    --output-dir "$out/emnist-default-int8-reference" >/dev/null
+args+=(emnist-default-int8 - "$out/emnist-default-int8.tflite" "$out/emnist-default-int8-reference")
 exec "$venv/bin/python" Tools/verify_export.py "${args[@]}"

@@ -63,6 +63,13 @@ struct FlatBufferReader {
             target(slot).map { ($0 + 4, Int(reader.u32($0))) }
         }
 
+        /// A vector of float32 (the count is in elements).
+        func float32s(_ slot: Int) -> [Float] {
+            guard let at = target(slot) else { return [] }
+            return (0..<Int(reader.u32(at))).map { reader.f32(at + 4 + 4 * $0) }
+        }
+
+        /// A byte vector read as float32 (TFLite buffer data; the count is in bytes).
         func floats(_ slot: Int) -> [Float] {
             guard let (start, count) = bytes(slot) else { return [] }
             return (0..<(count / 4)).map { reader.f32(start + 4 * $0) }
