@@ -4,12 +4,13 @@
 //   FoveaEngine (tensors, layers, training)  ->  FoveaImage (codecs, image ops)  ->  FoveaPlot (charts)
 //   -> FoveaDetection (boxes, IoU, NMS, CenterNet heads, mAP)  ->  FoveaOCR (text lines) | FoveaFace (faces, landmarks, smile)
 //   -> FoveaService (HTTP, Hummingbird)  ->  fovea (CLI)
+//   FoveaEngine -> FoveaExport (ONNX and TensorFlow Lite writers) -> fovea (CLI)
 import PackageDescription
 
 let package = Package(
     name: "Fovea",
     products: [
-        .library(name: "Fovea", targets: ["FoveaEngine", "FoveaImage", "FoveaPlot", "FoveaDetection", "FoveaOCR", "FoveaFace"]),
+        .library(name: "Fovea", targets: ["FoveaEngine", "FoveaImage", "FoveaPlot", "FoveaDetection", "FoveaOCR", "FoveaFace", "FoveaExport", "FoveaService"]),
         .executable(name: "fovea", targets: ["FoveaCLI"]),
     ],
     dependencies: [
@@ -19,6 +20,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // Only the runtime library: onnx.pb.swift is generated once and committed
+        // (see Docs/export.md), so no build plugin runs.
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // C libraries, found with pkg-config.
@@ -47,6 +51,9 @@ let package = Package(
         .target(name: "FoveaDetection", dependencies: ["FoveaEngine", "FoveaImage", "FoveaPlot"]),
         .target(name: "FoveaOCR", dependencies: ["FoveaEngine", "FoveaImage", "FoveaPlot", "FoveaDetection", "CZlib"]),
         .target(name: "FoveaFace", dependencies: ["FoveaEngine", "FoveaImage", "FoveaPlot", "FoveaDetection"]),
+        .target(name: "FoveaExport", dependencies: [
+            "FoveaEngine", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        ], exclude: ["ONNX/onnx.proto"]),
         // The HTTP service: both pipelines behind bounded, micro-batching inference queues.
         .target(name: "FoveaService", dependencies: [
             "FoveaEngine", "FoveaImage", "FoveaDetection", "FoveaOCR", "FoveaFace",
@@ -57,7 +64,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(name: "FoveaCLI", dependencies: [
-            "FoveaEngine", "FoveaImage", "FoveaPlot", "FoveaDetection", "FoveaOCR", "FoveaFace", "FoveaService",
+            "FoveaEngine", "FoveaImage", "FoveaPlot", "FoveaDetection", "FoveaOCR", "FoveaFace", "FoveaService", "FoveaExport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -68,6 +75,7 @@ let package = Package(
         .testTarget(name: "FoveaOCRTests", dependencies: ["FoveaOCR"]),
         .testTarget(name: "FoveaFaceTests", dependencies: ["FoveaFace"]),
         .testTarget(name: "FoveaServiceTests", dependencies: ["FoveaService"]),
+        .testTarget(name: "FoveaExportTests", dependencies: ["FoveaExport"]),
         .testTarget(name: "FoveaCLITests", dependencies: ["FoveaCLI"], exclude: ["Fixtures"]),
     ]
 )

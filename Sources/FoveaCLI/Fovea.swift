@@ -24,6 +24,9 @@ struct Fovea: AsyncParsableCommand {
             EvaluateFacesCommand.self,
             BenchSmileCommand.self,
             ServeCommand.self,
+            ExportCommand.self,
+            QuantizeCommand.self,
+            ExportReferenceCommand.self,
         ]
     )
 }

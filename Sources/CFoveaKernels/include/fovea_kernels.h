@@ -6,6 +6,7 @@
 #define FOVEA_KERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -181,6 +182,15 @@ void fovea_wino4_output_adjoint(const fovea_wino_geometry *g, const float *dy, l
 void fovea_wino4_input_adjoint(const fovea_wino_geometry *g, const float *dv, long image_begin, long image_end,
                                long tiles, float *dx);
 // ---- end Winograd ----
+
+// ---- int8 inference (int8_conv.c) ----
+/// Int8 convolution: y = clamp(round(multiplier[f] · (Σ (x − zp_in) · w + bias[f])) + zp_out, qmin, qmax),
+/// NHWC input/output, weights [filters][kh][kw][c], padding at the input zero point.
+/// A dense layer is the 1x1 case on a 1x1 map.
+void fovea_q8_conv(const int8_t *x, long n, long h, long w, long c, int zp_in,
+                   const int8_t *weights, const int32_t *bias, long kh, long kw, long stride,
+                   long pad_top, long pad_left, long out_h, long out_w, long filters,
+                   const double *multiplier, int zp_out, int qmin, int qmax, int8_t *y);
 
 #ifdef __cplusplus
 }

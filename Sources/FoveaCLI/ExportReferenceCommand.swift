@@ -1,0 +1,109 @@
+// `fovea export-reference` (hidden): Fovea's own outputs for a set of real
+// inputs, preprocessed as the pipelines do, in the exported contract's
+// terms, as .npy files, so Tools/verify_export.sh can feed the very same
+// input tensors to ONNX Runtime and LiteRT and compare like with like.
+// Layout: DIR/batch-NNNN/input.npy and one OUTPUT.npy per output.
+import ArgumentParser
+import FoveaEngine
+import FoveaExport
+import FoveaFace
+import FoveaImage
+import FoveaOCR
+import Foundation
+
+struct ExportReferenceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export-reference",
+        abstract: "Write Fovea's outputs for real inputs as .npy, for checking exported models.",
+        shouldDisplay: false
+    )
+
+    @Argument(help: "Model file (safetensors).")
+    var model: String
+
+    @Option(help: "Classifier: an EMNIST IDX images file (read upright).")
+    var idx: String?
+
+    @Option(help: "Face-crop model: a folder laid out as ../shared/datasets/smiles.")
+    var faceCrops: String?
+
+    @Option(help: "Detector: a folder of text-line PNG files.")
+    var lines: String?
+
+    @Option(help: "Number of inputs.")
+    var count = 1000
+
+    @Option(help: "Folder to write into (created).")
+    var outputDir: String
+
+    func validate() throws {
+        guard [idx, faceCrops, lines].compactMap({ $0 }).count == 1 else {
+            throw ValidationError("give exactly one of --idx, --face-crops, --lines")
+        }
+    }
+
+    func run() throws {
+        try FileManager.default.createDirectory(atPath: outputDir, withIntermediateDirectories: true)
+        if let idx {
+            let images = try IDX.readImages(path: idx, transposed: true)
+            let x = images.subset(Array(0..<min(count, images.count))).tensor()
+            if QuantizedModelFile.isQuantized(model) {
+                try write(batch: 0, input: x, outputs: [("probabilities", QuantizedModelFile.read(model).predict(x))])
+            } else {
+                let file = try ModelFile(contentsOf: URL(fileURLWithPath: model))
+                try write(batch: 0, input: x, outputs: [("probabilities", file.model.predict(x, batchSize: 256))])
+            }
+        } else if let faceCrops {
+            let analyzer = try FaceAnalyzer(contentsOf: model)
+            let set = try FaceCropSet.load(folder: faceCrops, limit: count)
+            let x = FaceAnalyzer.tensor(set.pixels, count: set.count)
+            let marks = analyzer.raw(set.pixels, count: set.count).landmarks
+            let smile = analyzer.model.predict(x, batchSize: 256)["smile"]!
+            try write(batch: 0, input: x, outputs: [("landmarks", Tensor(shape: [set.count, 20], data: marks)), ("smile", smile)])
+        } else if let lines {
+            let detector = try CharacterDetector(contentsOf: model)
+            let files = try FileManager.default.contentsOfDirectory(atPath: lines).filter { $0.hasSuffix(".png") }.sorted()
+            let stride = Float(detector.geometry.stride)
+            for (i, name) in files.prefix(count).enumerated() {
+                let input = try LineInput(image: Image(contentsOf: (lines as NSString).appendingPathComponent(name)),
+                                          height: CharacterDetector.inputHeight, widthMultiple: 4)
+                let p = try detector.predict(input)
+                let (h, w) = (p.shape[1], p.shape[2])
+                func channels(_ range: Range<Int>, _ f: (Float) -> Float) -> Tensor {
+                    var out: [Float] = []
+                    out.reserveCapacity(h * w * range.count)
+                    for cell in 0..<(h * w) { for c in range { out.append(f(p.data[cell * 5 + c])) } }
+                    return Tensor(shape: [1, h, w, range.count], data: out)
+                }
+                let x = Tensor(shape: [1, CharacterDetector.inputHeight, input.width, 1], data: input.detectorInput)
+                try write(batch: i, input: x, outputs: [
+                    ("heatmap", channels(0..<1) { 1 / (1 + exp(-$0)) }),
+                    ("size", channels(1..<3) { $0 * stride }), ("offset", channels(3..<5) { $0 * stride }),
+                ])
+            }
+            note("\(min(count, files.count)) lines")
+        }
+    }
+
+    private func write(batch: Int, input: Tensor, outputs: [(String, Tensor)]) throws {
+        let folder = (outputDir as NSString).appendingPathComponent(String(format: "batch-%04d", batch))
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        for (name, t) in [("input", input)] + outputs {
+            try npy(t).write(to: URL(fileURLWithPath: (folder as NSString).appendingPathComponent("\(name).npy")))
+        }
+    }
+
+    /// NumPy's .npy format, version 1.0: magic, header length, a Python dict
+    /// padded with spaces to a 64-byte boundary, then little-endian float32.
+    private func npy(_ t: Tensor) -> Data {
+        let shape = t.shape.map(String.init).joined(separator: ", ") + (t.shape.count == 1 ? "," : "")
+        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (\(shape)), }"
+        while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
+        header += "\n"
+        var data = Data([0x93] + Array("NUMPY".utf8) + [1, 0])
+        data.append(contentsOf: [UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)])
+        data.append(contentsOf: Array(header.utf8))
+        t.data.withUnsafeBufferPointer { data.append(Data(buffer: $0)) }
+        return data
+    }
+}

@@ -1,0 +1,186 @@
+// ModelContract: what an exported file promises its users, per kind of
+// Fovea model: the input and output names and shapes, the post-processing
+// moved into the graph so that outputs mean what Fovea's pipelines mean
+// (face landmarks in crop pixels, the detector's heat as a probability and
+// its sizes and offsets in input pixels), and the metadata written beside.
+import FoveaEngine
+import Foundation
+
+/// The batch axis of an exported model: given at run time, or fixed.
+public enum BatchSize: Equatable, Sendable, CustomStringConvertible {
+    case dynamic
+    case fixed(Int)
+
+    public init?(_ text: String) {
+        if text == "dynamic" { self = .dynamic; return }
+        guard let n = Int(text), n > 0 else { return nil }
+        self = .fixed(n)
+    }
+
+    var dim: Dim {
+        switch self {
+        case .dynamic: return .dynamic("N", nominal: 1)
+        case .fixed(let n): return .fixed(n)
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .dynamic: return "dynamic"
+        case .fixed(let n): return "\(n)"
+        }
+    }
+}
+
+public enum ModelContract {
+    public static let classifierPreprocessing =
+        "float32 NHWC [N, 28, 28, 1], values 0..1 with ink 1 and paper 0; characters upright as Fovea reads EMNIST IDX (NIST's transposed storage undone); a character picture becomes a sample as EMNIST made them: ink box centred in a square, aspect ratio kept, 2-pixel border, resampled to 28x28, intensities stretched to 0..1 (Fovea's CharacterNormalizer)"
+    public static let detectorPreprocessing =
+        "float32 NHWC [N, H, W, 1], a text line made ink-high (1) on paper 0 whatever its polarity, background light flattened, the rows holding ink resampled to 32 pixels high, width a multiple of 4 (Fovea's LineInput); outputs on the stride-4 grid: heatmap = P(a character centre in the cell), size = box width, height in input pixels, offset = the centre's x, y offset from the cell's top-left corner in input pixels"
+    public static let facePreprocessing =
+        "float32 NHWC [N, 64, 64, 1], a 64x64 grey face crop (luma), pixel / 255, rows top to bottom; landmarks: 10 points as x, y pairs in crop pixels (centre of the top-left pixel at 0, 0); smile: softmax probabilities [no smile, smile], before the Platt calibration in platt_a / platt_b"
+
+    /// The export graph of the model in `file`.
+    public static func graph(file: SafetensorsFile, source: String, batch: BatchSize) throws -> ExportGraph {
+        do {
+            if ModelFile.architectureClass(of: file) == "FoveaMultiOutput" {
+                return try multiOutputGraph(MultiOutputModelFile(file: file, source: source), batch: batch)
+            }
+            return try sequentialGraph(ModelFile(file: file, source: source), batch: batch)
+        } catch let error as ExportError {
+            throw error
+        } catch {
+            throw ExportError.unreadableModel(path: source, reason: "\(error)")
+        }
+    }
+
+    public static func graph(contentsOf path: String, batch: BatchSize) throws -> ExportGraph {
+        let file: SafetensorsFile
+        do { file = try SafetensorsFile(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw ExportError.unreadableModel(path: path, reason: "\(error)")
+        }
+        return try graph(file: file, source: path, batch: batch)
+    }
+
+    static func sequentialGraph(_ file: ModelFile, batch: BatchSize) throws -> ExportGraph {
+        let model = file.model
+        let kind = file.training["kind"]
+        if kind == "character-detector" { return try detectorGraph(file, batch: batch) }
+        var builder = GraphBuilder()
+        let shape = [batch.dim] + model.inputShape.map(Dim.fixed)
+        let (last, outShape) = try builder.append(model, input: "image", shape: shape)
+        let isClassifier = model.outputShape.count == 1 && builder.nodes.last.map(endsInSoftmax) == true
+        var graph = ExportGraph(name: model.name, inputs: [ExportTensor(name: isClassifier ? "image" : "input", shape: shape)],
+                                outputs: [], nodes: builder.nodes, metadata: [])
+        let output = isClassifier ? "probabilities" : "output"
+        graph.rename(last, to: output)
+        if !isClassifier { graph.rename("image", to: "input") }
+        graph.outputs = [ExportTensor(name: output, shape: outShape)]
+        graph.metadata = [("kind", kind ?? (isClassifier ? "classifier" : "model")), ("labels", try json(file.labels))]
+        if isClassifier && model.inputShape == [28, 28, 1] { graph.metadata.append(("preprocessing", classifierPreprocessing)) }
+        graph.metadata += extras(file.training)
+        return graph
+    }
+
+    /// The detector: height and width given at run time, its last 1x1
+    /// convolution split into the three head maps.
+    static func detectorGraph(_ file: ModelFile, batch: BatchSize) throws -> ExportGraph {
+        let model = file.model
+        guard model.inputShape.count == 3, model.inputShape[2] == 1 else {
+            throw ExportError.unsupported(layer: "input", reason: "a character detector takes [H, W, 1], this one \(model.inputShape)")
+        }
+        let shape = [batch.dim, .dynamic("height", nominal: model.inputShape[0]),
+                     .dynamic("width", nominal: model.inputShape[1]), .fixed(1)]
+        var builder = GraphBuilder()
+        let (last, _) = try builder.append(model, input: "image", shape: shape)
+        guard let head = builder.nodes.popLast(), head.output == last, case .conv(let w) = head.op,
+              w.kernelHeight == 1, w.kernelWidth == 1, w.stride == 1, w.filters == 5, head.activation == .linear else {
+            throw ExportError.unsupported(
+                layer: model.layers.last?.name ?? "?",
+                reason: "a character detector must end in a linear 1x1 Conv2D with 5 filters (heat, width, height, x and y offset), which the export splits into its three maps")
+        }
+        let stride = model.inputShape[0] / model.outputShape[0]
+        var graph = ExportGraph(name: model.name, inputs: [ExportTensor(name: "image", shape: shape)], outputs: [],
+                                nodes: builder.nodes, metadata: [])
+        let parts: [(String, Range<Int>, Activation, Float)] = [
+            ("heatmap", 0..<1, .sigmoid, 1), ("size", 1..<3, .linear, Float(stride)), ("offset", 3..<5, .linear, Float(stride)),
+        ]
+        for (name, channels, activation, scale) in parts {
+            var part = w
+            part.filters = channels.count
+            part.kernel = (0..<w.inChannels).flatMap { i in channels.map { w.kernel[i * w.filters + $0] * scale } }
+            part.bias = channels.map { w.bias[$0] * scale }
+            var outShape = head.outputShape
+            outShape[3] = .fixed(channels.count)
+            graph.nodes.append(ExportNode(name: "\(head.name)/\(name)", op: .conv(part), activation: activation,
+                                          input: head.input, output: name, outputShape: outShape))
+            graph.outputs.append(ExportTensor(name: name, shape: outShape))
+        }
+        graph.metadata = [("kind", "character-detector"), ("labels", try json(file.labels)),
+                          ("preprocessing", detectorPreprocessing), ("stride", "\(stride)")]
+        return graph
+    }
+
+    static func multiOutputGraph(_ file: MultiOutputModelFile, batch: BatchSize) throws -> ExportGraph {
+        let model = file.model
+        let isFace = file.training["kind"] == "face-crop"
+        if isFace {
+            guard model.trunk.inputShape == [64, 64, 1], model.heads.map(\.name) == ["landmarks", "smile"] else {
+                throw ExportError.unsupported(layer: "heads", reason: "a face-crop model takes [64, 64, 1] and has heads landmarks, smile; this one \(model.trunk.inputShape), \(model.heads.map(\.name))")
+            }
+        }
+        var builder = GraphBuilder()
+        let shape = [batch.dim] + model.trunk.inputShape.map(Dim.fixed)
+        let (features, featureShape) = try builder.append(model.trunk, input: "image", shape: shape)
+        var outputs: [ExportTensor] = []
+        var renames: [(String, String)] = []
+        for head in model.heads {
+            let (last, outShape) = try builder.append(head.model, input: features, shape: featureShape)
+            renames.append((last, head.name))
+            outputs.append(ExportTensor(name: head.name, shape: outShape))
+        }
+        var graph = ExportGraph(name: model.trunk.name, inputs: [ExportTensor(name: "image", shape: shape)], outputs: outputs,
+                                nodes: builder.nodes, metadata: [])
+        for (from, to) in renames { graph.rename(from, to: to) }
+        if isFace {
+            // The landmark head learns (coordinate − 32) / 32; the file gives crop pixels.
+            guard let i = graph.nodes.lastIndex(where: { $0.output == "landmarks" }), case .dense(var w) = graph.nodes[i].op,
+                  graph.nodes[i].activation == .linear, w.units == 20 else {
+                throw ExportError.unsupported(layer: "landmarks", reason: "the landmark head must end in a linear Dense layer of 20 units")
+            }
+            w.kernel = w.kernel.map { $0 * 32 }
+            w.bias = w.bias.map { $0 * 32 + 32 }
+            graph.nodes[i].op = .dense(w)
+            graph.metadata = [("kind", "face-crop"), ("labels", try json(file.labels)), ("preprocessing", facePreprocessing)]
+        } else {
+            graph.metadata = [("kind", file.training["kind"] ?? "multi-output"), ("labels", try json(file.labels))]
+        }
+        graph.metadata += extras(file.training)
+        return graph
+    }
+
+    private static func endsInSoftmax(_ node: ExportNode) -> Bool {
+        if case .activation(.softmax) = node.op { return true }
+        return node.activation == .softmax
+    }
+
+    /// Training notes users of the exported file need (calibration, point names).
+    private static func extras(_ training: [String: String]) -> [(key: String, value: String)] {
+        ["platt_a", "platt_b", "smile_threshold", "landmarks"].compactMap { key in training[key].map { (key, $0) } }
+    }
+
+    private static func json(_ labels: [String]) throws -> String {
+        String(decoding: try JSONSerialization.data(withJSONObject: labels), as: UTF8.self)
+    }
+}
+
+extension ExportGraph {
+    /// Renames a tensor everywhere it is read or written.
+    mutating func rename(_ from: String, to: String) {
+        for i in nodes.indices {
+            if nodes[i].input == from { nodes[i].input = to }
+            if nodes[i].output == from { nodes[i].output = to }
+        }
+        for i in inputs.indices where inputs[i].name == from { inputs[i].name = to }
+    }
+}
