@@ -3,13 +3,13 @@
 // Modules are layered; imports point one way:
 //   FoveaEngine (tensors, layers, training)  ->  FoveaImage (codecs, image ops)  ->  FoveaPlot (charts)
 //   -> FoveaDetection (boxes, IoU, NMS, CenterNet heads, mAP)  ->  FoveaOCR (text lines) | FoveaFace (faces, landmarks, smile)
-//   -> fovea (CLI)
+//   -> FoveaBatch (folders of images through a pipeline, resumable)  ->  fovea (CLI)
 import PackageDescription
 
 let package = Package(
     name: "Fovea",
     products: [
-        .library(name: "Fovea", targets: ["FoveaEngine", "FoveaImage", "FoveaPlot", "FoveaDetection", "FoveaOCR", "FoveaFace"]),
+        .library(name: "Fovea", targets: ["FoveaEngine", "FoveaImage", "FoveaPlot", "FoveaDetection", "FoveaOCR", "FoveaFace", "FoveaBatch"]),
         .executable(name: "fovea", targets: ["FoveaCLI"]),
     ],
     dependencies: [
@@ -42,8 +42,9 @@ let package = Package(
         .target(name: "FoveaDetection", dependencies: ["FoveaEngine", "FoveaImage", "FoveaPlot"]),
         .target(name: "FoveaOCR", dependencies: ["FoveaEngine", "FoveaImage", "FoveaPlot", "FoveaDetection", "CZlib"]),
         .target(name: "FoveaFace", dependencies: ["FoveaEngine", "FoveaImage", "FoveaPlot", "FoveaDetection"]),
+        .target(name: "FoveaBatch", dependencies: ["FoveaEngine", "FoveaImage", "FoveaDetection", "FoveaOCR", "FoveaFace"]),
         .executableTarget(name: "FoveaCLI", dependencies: [
-            "FoveaEngine", "FoveaImage", "FoveaPlot", "FoveaDetection", "FoveaOCR", "FoveaFace",
+            "FoveaEngine", "FoveaImage", "FoveaPlot", "FoveaDetection", "FoveaOCR", "FoveaFace", "FoveaBatch",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -53,6 +54,7 @@ let package = Package(
         .testTarget(name: "FoveaDetectionTests", dependencies: ["FoveaDetection"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FoveaOCRTests", dependencies: ["FoveaOCR"]),
         .testTarget(name: "FoveaFaceTests", dependencies: ["FoveaFace"]),
+        .testTarget(name: "FoveaBatchTests", dependencies: ["FoveaBatch"]),
         .testTarget(name: "FoveaCLITests", dependencies: ["FoveaCLI"], exclude: ["Fixtures"]),
     ]
 )
