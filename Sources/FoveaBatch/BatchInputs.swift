@@ -10,6 +10,11 @@ import Foundation
 public struct BatchItem: Sendable, Equatable {
     public var file: String
     public var relative: String
+
+    public init(file: String, relative: String) {
+        self.file = file
+        self.relative = relative
+    }
 }
 
 /// `--shard INDEX/COUNT`: file i belongs to shard FNV-1a(relative path) mod COUNT.

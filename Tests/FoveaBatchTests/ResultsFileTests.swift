@@ -32,7 +32,7 @@ final class ResultsFileTests: XCTestCase {
         try Data((good + #"{"file":"b.png","sta"#).utf8).write(to: URL(fileURLWithPath: path))
         let results = try ResultsFile(path: path)
         XCTAssertEqual(results.recorded, ["a.png": true])
-        XCTAssertEqual(results.repairedBytes, 19)
+        XCTAssertEqual(results.repairedBytes, 20)
         XCTAssertEqual(try text(), good)
         try results.append([#"{"file":"b.png","status":"ok"}"#])
         XCTAssertEqual(try text(), good + #"{"file":"b.png","status":"ok"}"# + "\n")
@@ -47,12 +47,14 @@ final class ResultsFileTests: XCTestCase {
     }
 
     func testASecondWriterIsRefusedWhileTheFirstHoldsTheFile() throws {
-        let first = try ResultsFile(path: path)
-        XCTAssertThrowsError(try ResultsFile(path: path)) { error in
-            XCTAssertTrue("\(error)".contains("another `fovea batch` is writing"), "\(error)")
+        do {
+            let first = try ResultsFile(path: path)
+            XCTAssertThrowsError(try ResultsFile(path: path)) { error in
+                XCTAssertTrue("\(error)".contains("another `fovea batch` is writing"), "\(error)")
+            }
+            withExtendedLifetime(first) {}
         }
-        withExtendedLifetime(first) {}
-        XCTAssertNoThrow(try ResultsFile(path: path))
+        XCTAssertNoThrow(try ResultsFile(path: path), "closing the first releases the lock")
     }
 
     func testDroppingErrorRowsKeepsTheOthers() throws {
