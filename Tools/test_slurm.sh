@@ -104,7 +104,7 @@ done
 [ -z "$(squeue -h -j "$array,$merge" 2>/dev/null)" ] || { echo "jobs still queued after 300 s:" >&2; squeue >&2; exit 1; }
 echo "== jobs done; scontrol says:"
 for j in "${array}_0" "${array}_1" "${array}_2" "$merge"; do
-  scontrol show job "$j" 2>/dev/null | grep -oE '(JobId|JobState|ExitCode)=[^ ]+' | tr '\n' ' '; echo
+  scontrol show job "$j" 2>/dev/null | grep -oE '\b(JobId|ArrayTaskId|JobState|ExitCode)=[^ ]+' | tr '\n' ' '; echo
 done
 echo "== merge job output:"
 cat "$results"/slurm-merge-*.out
