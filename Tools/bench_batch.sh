@@ -41,17 +41,20 @@ run() {   # run N JOBS: one measured run, prints a table row
   local load; load=$(cut -d' ' -f1 /proc/loadavg)
   /usr/bin/time -v "$fovea" batch "$out/$task-$n" --task "$task" "${extra[@]}" --output "$results" --jobs "$jobs" --quiet \
     2> "$log" || { echo "run failed, see $log" >&2; exit 1; }
-  local rate rss wall
+  local rate rss wall cpu
   rate=$(grep -oE '[0-9.]+ files/s' "$log" | tail -n 1 | cut -d' ' -f1)
+  # CPU milliseconds a file (user + system): equal at --jobs 1 and 2 when the
+  # workers do not get in each other's way, whatever else runs on the machine.
+  cpu=$(awk -F': ' -v n="$n" '/User time|System time/ {s += $2} END {printf "%.2f", s * 1000 / n}' "$log")
   rss=$(grep 'Maximum resident set size' "$log" | grep -oE '[0-9]+$')
   wall=$(grep 'Elapsed (wall clock)' "$log" | awk '{print $NF}')
-  printf '| %s | %d | %d | %s | %s | %d | %s |\n' "$task" "$n" "$jobs" "$rate" "$wall" "$((rss / 1024))" "$load"
+  printf '| %s | %d | %d | %s | %s | %s | %d | %s |\n' "$task" "$n" "$jobs" "$rate" "$wall" "$cpu" "$((rss / 1024))" "$load"
 }
 
 make_folder 1000
 make_folder 10000
-echo "| task | files | --jobs | files/s | wall | max RSS MB | load before |"
-echo "|---|---:|---:|---:|---:|---:|---:|"
+echo "| task | files | --jobs | files/s | wall | CPU ms a file | max RSS MB | load before |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|"
 for _ in $(seq "$repeats"); do
   run 1000 1
   run 1000 2

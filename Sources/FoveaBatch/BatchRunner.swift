@@ -78,7 +78,8 @@ public enum BatchRunner {
         summary.skipped = items.count - todo.count
         summary.earlierErrors = items.filter { results.recorded[$0.file] == false }.count
 
-        let jobs = max(1, config.jobs)
+        // No more pipelines than files to run (none load when everything is recorded).
+        let jobs = max(1, min(config.jobs, todo.count))
         Engine.setThreads(config.engineThreads ?? (jobs == 1 ? ProcessInfo.processInfo.activeProcessorCount : 1))
         // Models load before any thread starts, so a missing model is one clear error.
         let workers = try (0..<jobs).map { _ in Unchecked(try config.task.makeWorker()) }
