@@ -13,6 +13,7 @@ public enum BatchError: Error, CustomStringConvertible, Sendable {
     case resultsUnreadable(file: String, reason: String)
     case malformedResults(file: String, line: Int, detail: String)
     case writeFailed(file: String, reason: String)
+    case cannotLoadPipeline(task: String, reason: String)
 
     public var description: String {
         switch self {
@@ -29,6 +30,8 @@ public enum BatchError: Error, CustomStringConvertible, Sendable {
                 + "(it is repaired on restart). Remove or fix that line, or give another --output"
         case let .writeFailed(file, reason):
             return "\(file): cannot write results (\(reason)); the rows written so far are kept and a re-run resumes after them"
+        case let .cannotLoadPipeline(task, reason):
+            return "cannot load the \(task) pipeline: \(reason)"
         }
     }
 }

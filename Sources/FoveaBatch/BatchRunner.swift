@@ -82,7 +82,12 @@ public enum BatchRunner {
         let jobs = max(1, min(config.jobs, todo.count))
         Engine.setThreads(config.engineThreads ?? (jobs == 1 ? ProcessInfo.processInfo.activeProcessorCount : 1))
         // Models load before any thread starts, so a missing model is one clear error.
-        let workers = try (0..<jobs).map { _ in Unchecked(try config.task.makeWorker()) }
+        let workers: [Unchecked<BatchWorker>]
+        do {
+            workers = try (0..<jobs).map { _ in Unchecked(try config.task.makeWorker()) }
+        } catch {
+            throw BatchError.cannotLoadPipeline(task: config.task.name, reason: "\(error)")
+        }
         if let dir = config.annotateDir { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
 
         let state = RunState(items: todo, jobs: jobs, capacity: config.queueCapacity ?? 2 * jobs, results: results)

@@ -119,6 +119,10 @@ final class BatchCommandTests: XCTestCase {
         let usage = try CLI.run(["batch", input.path, "--task", "characters", "--output", out.path, "--shard", "3/3"])
         XCTAssertEqual(usage.status, 2, usage.stderr)
         XCTAssertEqual(try CLI.run(["batch", "/no/such/folder", "--task", "smile", "--output", out.path]).status, 2)
+        let noModel = try CLI.run(["batch", input.path, "--task", "smile", "--face-crop", "--output", dir.appendingPathComponent("m.jsonl").path,
+                                   "--model", "/no/such/model.safetensors"])
+        XCTAssertEqual(noModel.status, 2, noModel.stderr)
+        XCTAssertTrue(noModel.stderr.contains("cannot load the smile pipeline"), noModel.stderr)
         let allGood = try CLI.run(["batch", input.path, "--task", "characters", "--output", dir.appendingPathComponent("ok.jsonl").path,
                                    "--include", "good.png"])
         XCTAssertEqual(allGood.status, 0, allGood.stderr)
