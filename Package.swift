@@ -3,14 +3,14 @@
 // Modules are layered; imports point one way:
 //   FoveaEngine (tensors, layers, training)  ->  FoveaImage (codecs, image ops)  ->  FoveaPlot (charts)
 //   -> FoveaDetection (boxes, IoU, NMS, CenterNet heads, mAP)  ->  FoveaOCR (text lines) | FoveaFace (faces, landmarks, smile)
-//   -> FoveaService (HTTP, Hummingbird)  ->  fovea (CLI)
+//   -> FoveaService (HTTP, Hummingbird) | FoveaBatch (folders of images through a pipeline, resumable)  ->  fovea (CLI)
 //   FoveaEngine -> FoveaExport (ONNX and TensorFlow Lite writers) -> fovea (CLI)
 import PackageDescription
 
 let package = Package(
     name: "Fovea",
     products: [
-        .library(name: "Fovea", targets: ["FoveaEngine", "FoveaImage", "FoveaPlot", "FoveaDetection", "FoveaOCR", "FoveaFace", "FoveaExport", "FoveaService"]),
+        .library(name: "Fovea", targets: ["FoveaEngine", "FoveaImage", "FoveaPlot", "FoveaDetection", "FoveaOCR", "FoveaFace", "FoveaExport", "FoveaService", "FoveaBatch"]),
         .executable(name: "fovea", targets: ["FoveaCLI"]),
     ],
     dependencies: [
@@ -63,8 +63,9 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
+        .target(name: "FoveaBatch", dependencies: ["FoveaEngine", "FoveaImage", "FoveaDetection", "FoveaOCR", "FoveaFace"]),
         .executableTarget(name: "FoveaCLI", dependencies: [
-            "FoveaEngine", "FoveaImage", "FoveaPlot", "FoveaDetection", "FoveaOCR", "FoveaFace", "FoveaService", "FoveaExport",
+            "FoveaEngine", "FoveaImage", "FoveaPlot", "FoveaDetection", "FoveaOCR", "FoveaFace", "FoveaService", "FoveaBatch", "FoveaExport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -76,6 +77,7 @@ let package = Package(
         .testTarget(name: "FoveaFaceTests", dependencies: ["FoveaFace"]),
         .testTarget(name: "FoveaServiceTests", dependencies: ["FoveaService"]),
         .testTarget(name: "FoveaExportTests", dependencies: ["FoveaExport"]),
+        .testTarget(name: "FoveaBatchTests", dependencies: ["FoveaBatch"]),
         .testTarget(name: "FoveaCLITests", dependencies: ["FoveaCLI"], exclude: ["Fixtures"]),
     ]
 )

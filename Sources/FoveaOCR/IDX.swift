@@ -60,7 +60,10 @@ public enum IDX {
         let bytes = try readBytes(path: path)
         let header = try readHeader(bytes, path: path, magic: imageMagic, dimensions: 3)
         let (n, rows, cols) = (header[0], header[1], header[2])
-        let body = try checkedBody(bytes, path: path, headerBytes: 16, items: n, itemBytes: rows * cols)
+        // rows and cols are 32-bit each: their product can overflow Int (found by Tools/fuzz.sh).
+        let (plane, planeOverflows) = rows.multipliedReportingOverflow(by: cols)
+        if planeOverflows { throw IDXError.truncated(path: path, expectedBytes: Int.max, foundBytes: bytes.count) }
+        let body = try checkedBody(bytes, path: path, headerBytes: 16, items: n, itemBytes: plane)
         guard transposed else {
             return CharacterImages(count: n, height: rows, width: cols, pixels: Array(bytes[body]))
         }
@@ -135,7 +138,8 @@ public enum IDX {
     private static func checkedBody(_ bytes: [UInt8], path: String, headerBytes: Int,
                                     items: Int, itemBytes: Int) throws -> Range<Int> {
         let (size, overflow) = items.multipliedReportingOverflow(by: itemBytes)
-        let expected = overflow ? Int.max : headerBytes + size
+        let (total, totalOverflows) = size.addingReportingOverflow(headerBytes)
+        let expected = overflow || totalOverflows ? Int.max : total
         if bytes.count < expected {
             throw IDXError.truncated(path: path, expectedBytes: expected, foundBytes: bytes.count)
         }

@@ -111,6 +111,18 @@ final class IDXReaderTests: XCTestCase {
         }
     }
 
+    /// Found by Tools/fuzz.sh (FuzzIDX): rows x cols of 32-bit dimensions overflowed Int and trapped.
+    func testHugeDimensionsAreTruncationNotAnOverflowTrap() throws {
+        let huge = try write([0, 0, 8, 3, 0, 4, 0x7D, 0xD6, 0xEB, 0xCB, 0xD3, 0xE8, 0xF4, 0xF3, 0xE7, 0xD9, 0, 1, 2, 3], "huge-idx3-ubyte")
+        XCTAssertThrowsError(try IDX.readImages(path: huge)) { error in
+            guard case IDXError.truncated(_, let expected, let found) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(expected, Int.max)
+            XCTAssertEqual(found, 20)
+        }
+        let zero = try write([0, 0, 8, 3, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF], "zero-count-huge-idx3-ubyte")
+        XCTAssertThrowsError(try IDX.readImages(path: zero))
+    }
+
     func testMissingFileAndCountMismatch() throws {
         XCTAssertThrowsError(try IDX.readLabels(path: dir.appendingPathComponent("nope").path)) { error in
             guard case IDXError.unreadable = error else { return XCTFail("\(error)") }

@@ -1,0 +1,250 @@
+// BatchRunner: a folder of images through one pipeline into a results file.
+//
+//   list files → skip those already recorded → reader thread (read + decode)
+//   → bounded queue → N workers, each with its own pipeline → bounded queue
+//   → writer (one write per row, fsync per group) → progress on stderr.
+//
+// Memory stays flat in the number of files: only the queues' few decoded
+// images are alive at once (the list of paths is the one thing that grows).
+import FoveaDetection
+import FoveaEngine
+import FoveaImage
+import Foundation
+
+public struct BatchConfiguration: Sendable {
+    public var folders: [String]
+    public var task: BatchTask
+    public var output: String
+    /// Worker threads, each with its own pipeline.
+    public var jobs = ProcessInfo.processInfo.activeProcessorCount
+    public var shard: Shard?
+    public var selection = InputSelection()
+    /// Annotated PNGs go here, mirroring the folders' tree.
+    public var annotateDir: String?
+    /// Run again the files whose recorded row is an error.
+    public var retryErrors = false
+    public var decode = DecodeOptions()
+    /// Threads of the engine's loops; nil: all cores with one job, else 1 (the workers are the parallelism).
+    public var engineThreads: Int?
+    /// Decoded images waiting for a worker at most; nil: 2 per job.
+    public var queueCapacity: Int?
+    /// Draw the progress bar on stderr.
+    public var progress = true
+
+    public init(folders: [String], task: BatchTask, output: String) {
+        self.folders = folders
+        self.task = task
+        self.output = output
+    }
+}
+
+public struct BatchSummary: Sendable {
+    /// Files selected (in this shard).
+    public var selected = 0
+    /// Already in the results file, not run again.
+    public var skipped = 0
+    public var ok = 0
+    public var failed = 0
+    /// Error rows kept from earlier runs (without --retry-errors).
+    public var earlierErrors = 0
+    public var failuresByReason: [String: Int] = [:]
+    public var seconds = 0.0
+    /// Bytes of a torn last line cut off when the results file was opened.
+    public var repairedBytes = 0
+
+    public var processed: Int { ok + failed }
+    public var filesPerSecond: Double { seconds > 0 ? Double(processed) / seconds : 0 }
+    /// True when some selected file's row is an error (exit status 1).
+    public var anyFailed: Bool { failed > 0 || earlierErrors > 0 }
+}
+
+public enum BatchRunner {
+    /// Runs the batch; `log` receives the progress (with "\r" on a terminal) and notes.
+    public static func run(_ config: BatchConfiguration, log: @escaping @Sendable (String) -> Void) throws -> BatchSummary {
+        var selection = config.selection
+        selection.skipPaths += [config.output] + (config.annotateDir.map { [$0] } ?? [])
+        var items = try BatchInputs.list(config.folders, selection: selection)
+        if let shard = config.shard { items = items.filter { shard.contains($0) } }
+
+        let results = try ResultsFile(path: config.output)
+        var summary = BatchSummary()
+        summary.selected = items.count
+        summary.repairedBytes = results.repairedBytes
+        if results.repairedBytes > 0 {
+            log("note: \(config.output): cut off a torn last line (\(results.repairedBytes) bytes, a run killed mid-write); that file runs again\n")
+        }
+        if config.retryErrors { try results.dropErrorRows(of: Set(items.map(\.file))) }
+        let todo = items.filter { results.recorded[$0.file] == nil }
+        summary.skipped = items.count - todo.count
+        summary.earlierErrors = items.filter { results.recorded[$0.file] == false }.count
+
+        // No more pipelines than files to run (none load when everything is recorded).
+        let jobs = max(1, min(config.jobs, todo.count))
+        Engine.setThreads(config.engineThreads ?? (jobs == 1 ? ProcessInfo.processInfo.activeProcessorCount : 1))
+        // Models load before any thread starts, so a missing model is one clear error.
+        let workers: [Unchecked<BatchWorker>]
+        do {
+            workers = try (0..<jobs).map { _ in Unchecked(try config.task.makeWorker()) }
+        } catch {
+            throw BatchError.cannotLoadPipeline(task: config.task.name, reason: "\(error)")
+        }
+        if let dir = config.annotateDir { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+
+        let state = RunState(items: todo, jobs: jobs, capacity: config.queueCapacity ?? 2 * jobs, results: results)
+        let start = ContinuousClock.now
+        startThreads(state, workers: workers, config: config)
+
+        let progress = ProgressLine(total: todo.count, terminal: config.progress && isatty(2) == 1, enabled: config.progress)
+        while state.finished.wait(timeout: .now() + 0.25) == .timedOut {
+            let (done, errors) = state.counts()
+            if let line = progress.line(done: done, errors: errors, seconds: seconds(since: start)) { log(line) }
+        }
+        summary.seconds = seconds(since: start)
+        let (done, errors) = state.counts()
+        if let line = progress.final(done: done, errors: errors, seconds: summary.seconds) { log(line) }
+        if let failure = state.writeFailure { throw failure }
+        summary.ok = done - errors
+        summary.failed = errors
+        summary.failuresByReason = state.reasons
+        return summary
+    }
+
+    private static func startThreads(_ state: RunState, workers: [Unchecked<BatchWorker>], config: BatchConfiguration) {
+        let decode = config.decode
+        spawn {
+            while let item = state.nextItem() {
+                let begin = ContinuousClock.now
+                let decoded: Result<Image, Error> = Result { try Image(contentsOf: item.file, options: decode) }
+                if !state.decoded.push(Decoded(item: item, image: decoded, begin: begin)) { break }
+            }
+            state.decoded.close()
+        }
+        let annotateDir = config.annotateDir
+        for worker in workers {
+            spawn {
+                while let job = state.decoded.pop() {
+                    let row: Finished
+                    do {
+                        let image = try job.image.get()
+                        let annotation = try annotateDir.map { try annotationPath(job.item, in: $0) }
+                        let result = try worker.value.process(image, file: job.item.file, annotation: annotation)
+                        row = Finished(line: BatchRow.ok(result, file: job.item.file, elapsedMilliseconds: milliseconds(since: job.begin)).text,
+                                       reason: nil)
+                    } catch {
+                        row = Finished(line: BatchRow.error(error, file: job.item.file, elapsedMilliseconds: milliseconds(since: job.begin)).text,
+                                       reason: FailureReason.of(error))
+                    }
+                    if !state.rows.push(row) { break }
+                }
+                if state.workerEnded() { state.rows.close() }
+            }
+        }
+        spawn {
+            while true {
+                let group = state.rows.popAll()
+                if group.isEmpty { break }
+                do {
+                    try state.results.append(group.map(\.line))
+                    state.recorded(group)
+                } catch {
+                    state.fail(error)
+                    break
+                }
+            }
+            state.finished.signal()
+        }
+    }
+
+    /// DIR/relative path with a .png extension; its folders are made.
+    static func annotationPath(_ item: BatchItem, in dir: String) throws -> String {
+        let relative = URL(fileURLWithPath: item.relative).deletingPathExtension().relativePath + ".png"
+        let path = URL(fileURLWithPath: dir).appendingPathComponent(relative)
+        try FileManager.default.createDirectory(at: path.deletingLastPathComponent(), withIntermediateDirectories: true)
+        return path.path
+    }
+
+    private static func spawn(_ body: @escaping @Sendable () -> Void) {
+        let thread = Thread(block: body)
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+}
+
+private func seconds(since start: ContinuousClock.Instant) -> Double { (ContinuousClock.now - start) / .seconds(1) }
+private func milliseconds(since start: ContinuousClock.Instant) -> Double { (ContinuousClock.now - start) / .milliseconds(1) }
+
+/// A value handed to one thread that alone uses it (a worker's pipeline).
+struct Unchecked<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}
+
+struct Decoded: @unchecked Sendable {
+    let item: BatchItem
+    let image: Result<Image, Error>
+    let begin: ContinuousClock.Instant
+}
+
+struct Finished: Sendable {
+    let line: String
+    let reason: String?
+}
+
+/// What the runner's threads share, behind one lock.
+final class RunState: @unchecked Sendable {
+    let items: [BatchItem]
+    let decoded: BoundedQueue<Decoded>
+    let rows: BoundedQueue<Finished>
+    let results: ResultsFile
+    let finished = DispatchSemaphore(value: 0)
+    private let lock = NSLock()
+    private var next = 0
+    private var liveWorkers: Int
+    private var done = 0, errors = 0
+    private var reasonCounts = [String: Int]()
+    private var failure: Error?
+
+    init(items: [BatchItem], jobs: Int, capacity: Int, results: ResultsFile) {
+        self.items = items
+        self.results = results
+        liveWorkers = jobs
+        decoded = BoundedQueue(capacity: capacity)
+        rows = BoundedQueue(capacity: 4 * jobs + 16)
+    }
+
+    func nextItem() -> BatchItem? {
+        lock.lock(); defer { lock.unlock() }
+        guard failure == nil, next < items.count else { return nil }
+        next += 1
+        return items[next - 1]
+    }
+
+    /// True for the last worker to end.
+    func workerEnded() -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        liveWorkers -= 1
+        return liveWorkers == 0
+    }
+
+    func recorded(_ group: [Finished]) {
+        lock.lock(); defer { lock.unlock() }
+        done += group.count
+        for row in group { if let r = row.reason { errors += 1; reasonCounts[r, default: 0] += 1 } }
+    }
+
+    func fail(_ error: Error) {
+        lock.lock()
+        failure = error
+        lock.unlock()
+        decoded.close()
+        rows.close()
+    }
+
+    func counts() -> (done: Int, errors: Int) {
+        lock.lock(); defer { lock.unlock() }
+        return (done, errors)
+    }
+
+    var reasons: [String: Int] { lock.lock(); defer { lock.unlock() }; return reasonCounts }
+    var writeFailure: Error? { lock.lock(); defer { lock.unlock() }; return failure }
+}
