@@ -85,9 +85,17 @@ final class QuantizationTests: XCTestCase {
     }
 
     func testLayersWithoutAnInt8PathNameTheLayer() throws {
+        let model = try Sequential(inputShape: [4, 4, 1], layers: [
+            Conv2D(filters: 2, kernelSize: 3, padding: .same, activation: .tanh, name: "conv_tanh"),
+            Flatten(), Dense(units: 3, activation: .softmax),
+        ])
+        XCTAssertThrowsError(try Quantizer.quantize(ModelFile(model: model), calibration: calibration(4, side: 4), source: "tanh")) { error in
+            guard case ExportError.unsupported(let layer, let reason) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(layer, "conv_tanh")
+            XCTAssertTrue(reason.contains("not tanh"), reason)
+        }
         XCTAssertThrowsError(try Quantizer.quantize(try ExportFixtures.otherOps(), calibration: calibration(4, side: 8), source: "other")) { error in
-            guard case ExportError.unsupported(let layer, _) = error else { return XCTFail("\(error)") }
-            XCTAssertEqual(layer, "conv")
+            XCTAssertTrue("\(error)".contains("int8 quantization takes classifiers"), "\(error)")
         }
     }
 }
