@@ -56,7 +56,7 @@ struct QuantizeCommand: ParsableCommand {
         }
         let images = try IDX.readImages(path: calibrationImages, transposed: true)
         let calibration = images.subset(Array(0..<min(calibrationCount, images.count))).tensor()
-        let graph = try Quantizer.quantize(file, calibration: calibration, source: model)
+        let graph = try Quantizer.quantize(file, calibration: calibration)
         try QuantizedModelFile.write(graph, to: output)
         let floatBytes = (try FileManager.default.attributesOfItem(atPath: model)[.size] as? Int) ?? 0
         let intBytes = (try FileManager.default.attributesOfItem(atPath: output)[.size] as? Int) ?? 0

@@ -142,7 +142,7 @@ public struct QuantizedGraph: Sendable {
 public enum Quantizer {
     /// The int8 version of a classifier file (inputs in 0...1), activation
     /// ranges calibrated on `calibration`, a batch of the model's inputs.
-    public static func quantize(_ file: ModelFile, calibration: Tensor, source: String) throws -> QuantizedGraph {
+    public static func quantize(_ file: ModelFile, calibration: Tensor) throws -> QuantizedGraph {
         let graph = try ModelContract.sequentialGraph(file, batch: .dynamic)
         let model = file.model
         guard graph.outputs.map(\.name) == ["probabilities"] else {
