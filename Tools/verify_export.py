@@ -13,12 +13,16 @@ exits 1 when a tolerance is missed:
   output grid; the two requantize with different rounding) and identical arg-max.
 Usage: verify_export.py NAME MODEL.onnx MODEL.tflite REFERENCE_DIR [NAME ...]
        verify_export.py --make-coverage-model OUT.safetensors
+       verify_export.py --accuracy IMAGES.idx.gz LABELS.idx.gz MODEL.tflite ...
+         (LiteRT's accuracy on an EMNIST IDX set, images transposed upright
+         and divided by 255 as Fovea reads them)
 The coverage model (random weights, seeded) holds the layer types the committed
 models lack: tanh and ReLU convolutions, 'valid' and stride-2 'same' padding
 (TensorFlow's uneven split), 'same' average and max pooling, a lone
 BatchNormalization, sigmoid, global average pooling, and a softmax Dense.
 """
 import glob
+import gzip
 import json
 import os
 import sys
@@ -142,7 +146,29 @@ def make_coverage_model(path):
         f.write(len(text).to_bytes(8, "little") + text + b"".join(blobs))
 
 
+def read_idx(path):
+    with gzip.open(path) as f:
+        data = f.read()
+    dims = data[3]
+    shape = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(dims)]
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
+
+
+def accuracy(images_path, labels_path, models):
+    images = read_idx(images_path).transpose(0, 2, 1)[..., None].astype(np.float32) / 255
+    labels = read_idx(labels_path)
+    for path in models:
+        run = litert_runner(path)
+        predicted = np.concatenate([run(images[i:i + 500])["probabilities"].argmax(1)
+                                    for i in range(0, len(images), 500)])
+        print(f"LiteRT accuracy of {os.path.basename(path)} on {len(images)} images: "
+              f"{100 * (predicted == labels).mean():.2f}%")
+
+
 def main(argv):
+    if len(argv) >= 3 and argv[0] == "--accuracy":
+        accuracy(argv[1], argv[2], argv[3:])
+        return 0
     if len(argv) == 2 and argv[0] == "--make-coverage-model":
         make_coverage_model(argv[1])
         return 0

@@ -83,4 +83,6 @@ done
 "$FOVEA_BIN" export-reference "$out/emnist-default-int8.safetensors" --idx "$idx" --count "$count" \
     --output-dir "$out/emnist-default-int8-reference" >/dev/null
 args+=(emnist-default-int8 - "$out/emnist-default-int8.tflite" "$out/emnist-default-int8-reference")
+"$venv/bin/python" Tools/verify_export.py --accuracy "$idx" "$labels" "$out/emnist-default.tflite" \
+    "$out/emnist-default-int8.tflite"
 exec "$venv/bin/python" Tools/verify_export.py "${args[@]}"

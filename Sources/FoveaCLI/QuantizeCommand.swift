@@ -43,12 +43,20 @@ struct QuantizeCommand: ParsableCommand {
 
     func run() throws {
         let file: ModelFile
-        do { file = try ModelFile(contentsOf: URL(fileURLWithPath: model)) } catch {
+        do {
+            let weights = try SafetensorsFile(contentsOf: URL(fileURLWithPath: model))
+            if ModelFile.architectureClass(of: weights) == "FoveaMultiOutput" {
+                throw ExportError.unsupported(layer: "heads", reason: "\(model) is a multi-output model; int8 quantization takes classifiers")
+            }
+            file = try ModelFile(file: weights, source: model)
+        } catch let error as ExportError {
+            throw error
+        } catch {
             throw ExportError.unreadableModel(path: model, reason: "\(error)")
         }
         let images = try IDX.readImages(path: calibrationImages, transposed: true)
         let calibration = images.subset(Array(0..<min(calibrationCount, images.count))).tensor()
-        let graph = try Quantizer.quantize(file, calibration: calibration, source: model)
+        let graph = try Quantizer.quantize(file, calibration: calibration)
         try QuantizedModelFile.write(graph, to: output)
         let floatBytes = (try FileManager.default.attributesOfItem(atPath: model)[.size] as? Int) ?? 0
         let intBytes = (try FileManager.default.attributesOfItem(atPath: output)[.size] as? Int) ?? 0

@@ -142,9 +142,13 @@ public struct QuantizedGraph: Sendable {
 public enum Quantizer {
     /// The int8 version of a classifier file (inputs in 0...1), activation
     /// ranges calibrated on `calibration`, a batch of the model's inputs.
-    public static func quantize(_ file: ModelFile, calibration: Tensor, source: String) throws -> QuantizedGraph {
+    public static func quantize(_ file: ModelFile, calibration: Tensor) throws -> QuantizedGraph {
         let graph = try ModelContract.sequentialGraph(file, batch: .dynamic)
         let model = file.model
+        guard graph.outputs.map(\.name) == ["probabilities"] else {
+            throw ExportError.unsupported(layer: model.layers.last?.name ?? "?",
+                                          reason: "int8 quantization takes classifiers (a softmax over classes at the end); this model gives \(graph.outputs.map(\.name))")
+        }
         var nodes: [QuantizedNode] = []
         for node in graph.nodes {
             let shape = node.outputShape.dropFirst().map(\.size)

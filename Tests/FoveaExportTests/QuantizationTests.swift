@@ -34,7 +34,7 @@ final class QuantizationTests: XCTestCase {
     func testInt8TinyClassifierFollowsTheFloatModel() throws {
         let file = try ExportFixtures.tinyClassifier()
         let x = calibration(200, side: 4)
-        let g = try Quantizer.quantize(file, calibration: x, source: "tiny")
+        let g = try Quantizer.quantize(file, calibration: x)
         XCTAssertEqual(g.nodes.map(\.name), ["conv", "pool", "flatten", "dense", "dense/softmax"])
         let conv = g.nodes[0]
         // The folded bias in int32 at input scale (1/255) × each channel's weight scale.
@@ -48,7 +48,7 @@ final class QuantizationTests: XCTestCase {
     }
 
     func testInt8FileReadsBackToTheSameModel() throws {
-        let g = try Quantizer.quantize(try ExportFixtures.tinyClassifier(), calibration: calibration(50, side: 4), source: "tiny")
+        let g = try Quantizer.quantize(try ExportFixtures.tinyClassifier(), calibration: calibration(50, side: 4))
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("fovea-int8-\(UUID().uuidString).safetensors").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         try QuantizedModelFile.write(g, to: path)
@@ -63,7 +63,7 @@ final class QuantizationTests: XCTestCase {
     }
 
     func testInt8TFLiteHasQuantizationTablesPerChannel() throws {
-        let g = try Quantizer.quantize(try ExportFixtures.tinyClassifier(), calibration: calibration(50, side: 4), source: "tiny")
+        let g = try Quantizer.quantize(try ExportFixtures.tinyClassifier(), calibration: calibration(50, side: 4))
         let r = FlatBufferReader(bytes: try TFLiteWriter.serialized(g))
         let codes = r.root.tables(1).map { $0.int32(3) }
         let subgraph = r.root.tables(2)[0]
@@ -85,9 +85,17 @@ final class QuantizationTests: XCTestCase {
     }
 
     func testLayersWithoutAnInt8PathNameTheLayer() throws {
-        XCTAssertThrowsError(try Quantizer.quantize(try ExportFixtures.otherOps(), calibration: calibration(4, side: 8), source: "other")) { error in
-            guard case ExportError.unsupported(let layer, _) = error else { return XCTFail("\(error)") }
-            XCTAssertEqual(layer, "conv")
+        let model = try Sequential(inputShape: [4, 4, 1], layers: [
+            Conv2D(filters: 2, kernelSize: 3, padding: .same, activation: .tanh, name: "conv_tanh"),
+            Flatten(), Dense(units: 3, activation: .softmax),
+        ])
+        XCTAssertThrowsError(try Quantizer.quantize(ModelFile(model: model), calibration: calibration(4, side: 4))) { error in
+            guard case ExportError.unsupported(let layer, let reason) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(layer, "conv_tanh")
+            XCTAssertTrue(reason.contains("not tanh"), reason)
+        }
+        XCTAssertThrowsError(try Quantizer.quantize(try ExportFixtures.otherOps(), calibration: calibration(4, side: 8))) { error in
+            XCTAssertTrue("\(error)".contains("int8 quantization takes classifiers"), "\(error)")
         }
     }
 }
