@@ -23,6 +23,7 @@ struct Fovea: ParsableCommand {
             SmileCommand.self,
             EvaluateFacesCommand.self,
             BenchSmileCommand.self,
+            EvaluateFaceDetectorCommand.self,
         ]
     )
 }
