@@ -27,6 +27,9 @@ struct TrainFaceDetectorCommand: ParsableCommand {
     @Option(help: "Folder of face-free background photos.")
     var backgrounds = "Datasets/face-backgrounds/train"
 
+    @Flag(help: "Backgrounds without scene clutter (value noise, lines, two-region mosaics, uneven light): the first recipe.")
+    var noClutter = false
+
     @Option(help: "Passes over the training pictures.")
     var epochs = 10
 
@@ -48,6 +51,9 @@ struct TrainFaceDetectorCommand: ParsableCommand {
     @Option(help: "Random seed for the pictures, initial weights and shuffling.")
     var seed: UInt64 = 12
 
+    @Option(help: "Start from this face detector's weights (fine-tuning).")
+    var initialModel: String?
+
     @Option(help: "Threads for BLAS and the engine's loops (default: all cores).")
     var threads: Int?
 
@@ -67,9 +73,11 @@ struct TrainFaceDetectorCommand: ParsableCommand {
         options.imageSide = imageSide
         options.validationImages = validationImages
         options.seed = seed
+        options.initialModel = initialModel
         try options.check()
         let set = try FaceCropSet.load(folder: data)
-        let scenery = try FaceBackgrounds.load(folder: backgrounds)
+        var scenery = try FaceBackgrounds.load(folder: backgrounds)
+        scenery.clutter = !noClutter
         let url = URL(fileURLWithPath: output)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         note("training the face detector: \(trainImages) pictures of \(imageSide)x\(imageSide) from the train split of \(data) "

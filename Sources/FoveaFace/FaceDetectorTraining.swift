@@ -19,6 +19,8 @@ public struct FaceDetectorTrainingOptions: Sendable {
     public var imageSide = 128
     public var validationImages = 200
     public var seed: UInt64 = 12
+    /// Start from this detector's weights (fine-tuning) instead of random ones.
+    public var initialModel: String?
 
     public init() {}
 
@@ -130,7 +132,9 @@ public enum FaceDetectorTraining {
                                       seed: options.seed &+ 1)
 
         Engine.seed(options.seed)
-        let model = try FaceDetector.makeModel(height: options.imageSide, width: options.imageSide)
+        let model = try options.initialModel.map {
+            try FaceDetector(contentsOf: $0).model.resized(inputShape: [options.imageSide, options.imageSide, 1])
+        } ?? FaceDetector.makeModel(height: options.imageSide, width: options.imageSide)
         let steps = (x.batchCount + options.batchSize - 1) / options.batchSize
         try model.compile(optimizer: Adam(learningRate: options.learningRate, schedule: .cosine(total: options.epochs * steps)),
                           loss: CenterNetLoss())
@@ -140,6 +144,7 @@ public enum FaceDetectorTraining {
                      "image_side": String(options.imageSide), "train_crops": String(train.count),
                      "split": "FaceCropSet.split(validation: 0.15, test: 0.15, seed: 2026), train crops only",
                      "validation_photos": String(photos.count)]
+        if let initial = options.initialModel { notes["initial_model"] = URL(fileURLWithPath: initial).lastPathComponent }
         var best = -Double.infinity, bestEpoch = 0
         var bestFigures: FaceDetectionFigures?
         var failure: Error?

@@ -97,10 +97,15 @@ final class FaceDetectorTests: XCTestCase {
         }
     }
 
-    func testNotADetectorFileIsATypedError() {
-        let path = Self.root.appendingPathComponent("Models/face-crop.safetensors").path
-        XCTAssertThrowsError(try FaceDetector(contentsOf: path)) { error in
-            XCTAssertTrue("\(error)".contains("face-detector"), "\(error)")
+    func testOtherModelFilesAreATypedError() {
+        let ocr = Self.root.appendingPathComponent("Models/ocr-detector.safetensors").path
+        XCTAssertThrowsError(try FaceDetector(contentsOf: ocr)) { error in
+            guard case FaceDetectorError.notADetector = error else { return XCTFail("\(error)") }
+            XCTAssertTrue("\(error)".contains("expected 'face-detector'"), "\(error)")
+        }
+        let crop = Self.root.appendingPathComponent("Models/face-crop.safetensors").path
+        XCTAssertThrowsError(try FaceDetector(contentsOf: crop)) { error in
+            XCTAssertTrue("\(error)".contains("cannot load the face detector"), "\(error)")
         }
     }
 
@@ -137,7 +142,7 @@ final class FaceDetectorTests: XCTestCase {
             XCTAssertLessThanOrEqual(a.faces.count, 4)
             counts.insert(a.faces.count)
             for f in a.faces {
-                XCTAssertEqual(f.width, f.height)
+                XCTAssertEqual(f.width, f.height, accuracy: 1e-9)
                 XCTAssertTrue((0..<128).contains(f.centerX) && (0..<96).contains(f.centerY), "\(f)")
                 XCTAssertTrue((composer.minFace...composer.maxFace).contains(f.width))
             }
