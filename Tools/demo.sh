@@ -20,14 +20,19 @@ echo "== 2. Smile score and landmarks of bundled face crops (Datasets/smiles-sam
   --annotate-dir "$OUT/smiles"
 echo "   annotated crops: $OUT/smiles/"
 
-echo "== 3. Classify single handwritten characters with the committed EMNIST model"
+echo "== 3. Faces in whole photos (Datasets/photos): face detector, landmarks and smile score"
+"$FOVEA" smile Datasets/photos/astronaut.png Datasets/photos/grace_hopper.jpg Datasets/photos/camera.png \
+  --annotate-dir "$OUT/photos"
+echo "   annotated photos: $OUT/photos/"
+
+echo "== 4. Classify single handwritten characters with the committed EMNIST model"
 "$FOVEA" classify Datasets/emnist/samples/*.png
 
-echo "== 4. COCO mAP and PASCAL VOC AP of a bundled detection example, with precision-recall plots"
+echo "== 5. COCO mAP and PASCAL VOC AP of a bundled detection example, with precision-recall plots"
 "$FOVEA" evaluate --ground-truth Datasets/detection-example/gt.json \
   --detections Datasets/detection-example/detections.json --plot-dir "$OUT/pr-curves"
 
-echo "== 5. Sobel edge magnitude of the bundled photo"
+echo "== 6. Sobel edge magnitude of the bundled photo"
 "$FOVEA" filter --kernel sobel-magnitude Datasets/photos/astronaut.png "$OUT/astronaut-sobel.png"
 
 echo "== done: pictures are in $OUT/"

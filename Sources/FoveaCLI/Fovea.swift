@@ -30,6 +30,7 @@ struct Fovea: AsyncParsableCommand {
             QuantizeCommand.self,
             ExportReferenceCommand.self,
             BatchCommand.self,
+            EvaluateFaceDetectorCommand.self,
         ]
     )
 

@@ -63,6 +63,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Face-crop model, landmarks + smile (default: the committed one).")
     var faceModel: String?
 
+    @Option(help: "Face detector model (default: the committed one).")
+    var faceDetector: String?
+
     var serviceConfiguration: ServiceConfiguration {
         var c = ServiceConfiguration()
         c.host = host
@@ -77,6 +80,7 @@ struct ServeCommand: AsyncParsableCommand {
         c.detectorPath = detector
         c.classifierPath = classifier
         c.faceModelPath = faceModel
+        c.faceDetectorPath = faceDetector
         return c
     }
 

@@ -17,7 +17,7 @@ struct SmileCommand: ParsableCommand {
         abstract: "Score how widely the people in photos smile (face, landmarks, smile probability).",
         discussion: """
         With --face-crop each image is one face (its centred square), as the 64x64 crops the model \
-        learnt from. Without it a face detector finds the faces. Models are found in \
+        learnt from. Without it the face detector (Models/face-detector.safetensors, or --face-detector) finds the faces: square boxes framed as the crops, each with a score; a photo with no face gives an empty list. Models are found in \
         $FOVEA_MODELS_DIR, else Models/ beside or above the executable, else ./Models. A file that \
         cannot be read is reported (with --json as {"file", "error"}) and makes the exit status 1; the \
         others are still scored.
@@ -38,6 +38,9 @@ struct SmileCommand: ParsableCommand {
     @Option(help: "Face-crop model (landmarks + smile; safetensors from `fovea train landmarks`).")
     var model: String?
 
+    @Option(help: "Face detector (safetensors from `fovea train face-detector`; default: the committed one).")
+    var faceDetector: String?
+
 
     func validate() throws {
         if !(0...1).contains(minFaceScore) { throw ValidationError("--min-face-score must be in 0...1, got \(minFaceScore)") }
@@ -46,7 +49,7 @@ struct SmileCommand: ParsableCommand {
 
     func run() throws {
         try output.prepare()
-        let pipeline = try SmilePipeline.load(model: model, minFaceScore: minFaceScore)
+        let pipeline = try SmilePipeline.load(model: model, faceDetector: faceDetector, minFaceScore: minFaceScore)
         var failures = 0
         for file in images {
             let image: Image, reading: SmileReading

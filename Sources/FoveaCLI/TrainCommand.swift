@@ -13,7 +13,7 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train a model.",
         subcommands: [TrainClassifierCommand.self, TrainDetectorCommand.self, TrainLineClassifierCommand.self,
-                      TrainLandmarksCommand.self]
+                      TrainLandmarksCommand.self, TrainFaceDetectorCommand.self]
     )
 }
 

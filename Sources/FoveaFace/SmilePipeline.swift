@@ -16,7 +16,7 @@ public enum SmileError: Error, CustomStringConvertible {
         case .tooSmall(let w, let h):
             return "a \(w)x\(h) image is too small to hold a face (at least \(SmilePipeline.minimumSide)x\(SmilePipeline.minimumSide) pixels)"
         case .noFaceDetector:
-            return "no face detector model is loaded: pass --face-crop for an image that is one face, or give a face detector with --face-detector"
+            return "no face detector model is loaded (Models/\(FaceDetector.defaultFileName) not found): pass --face-crop for an image that is one face, or give a face detector with --face-detector"
         }
     }
 }
@@ -76,10 +76,21 @@ public final class SmilePipeline: @unchecked Sendable {
     }
 
     /// The pipeline `fovea smile`, the batch runner and the service build:
-    /// the face-crop model at `model`, else the committed one.
-    public static func load(model: String? = nil, finder: FaceFinding? = nil, minFaceScore: Double = 0.5) throws -> SmilePipeline {
+    /// the face-crop model at `model`, else the committed one; the face
+    /// detector `finder`, else the one at `faceDetector`, else the committed
+    /// one when there is one (without any, only face crops can be read).
+    public static func load(model: String? = nil, finder: FaceFinding? = nil, faceDetector: String? = nil,
+                            minFaceScore: Double = 0.5) throws -> SmilePipeline {
         let path = try model ?? ModelLocator.model(named: FaceAnalyzer.defaultFileName,
                                                    hint: "train one: Tools/train_face_models.sh").path
+        var finder = finder
+        if finder == nil {
+            if let faceDetector {
+                finder = try FaceDetector(contentsOf: faceDetector)
+            } else if let found = try? ModelLocator.model(named: FaceDetector.defaultFileName, hint: "") {
+                finder = try FaceDetector(contentsOf: found.path)
+            }
+        }
         return SmilePipeline(analyzer: try FaceAnalyzer(contentsOf: path), finder: finder, minFaceScore: minFaceScore)
     }
 

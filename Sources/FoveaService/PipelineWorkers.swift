@@ -64,7 +64,7 @@ enum PipelineWorkers {
 
     static func smile(_ configuration: ServiceConfiguration, observe: @escaping BatchObserver) throws
         -> @Sendable ([SmileRequest]) -> [Answer] {
-        let pipeline = try SmilePipeline.load(model: configuration.faceModelPath)
+        let pipeline = try SmilePipeline.load(model: configuration.faceModelPath, faceDetector: configuration.faceDetectorPath)
         let limit = configuration.maxPixels
         return { requests in
             let start = ContinuousClock.now

@@ -57,6 +57,13 @@ final class ServeCommandTests: XCTestCase {
         XCTAssertEqual(smile.json?["file"] as? String, "pos_25.jpg", "a multipart upload keeps its filename")
         XCTAssertEqual(comparable(smile.json), comparable(smileCLI.first))
 
+        let photo = CLI.packageRoot.appendingPathComponent("Datasets/photos/astronaut.png")
+        let photoCLI = try cliJSON(["smile", "--json", photo.path])
+        let photoHTTP = try server.request("POST", "/v1/smile", body: try Data(contentsOf: photo), contentType: "image/png")
+        XCTAssertEqual(photoHTTP.status, 200, photoHTTP.text)
+        XCTAssertEqual(comparable(photoHTTP.json), comparable(photoCLI.first))
+        XCTAssertFalse(((photoHTTP.json?["faces"] as? [Any]) ?? []).isEmpty, "the astronaut's face should be found")
+
         let health = try server.request("GET", "/healthz")
         XCTAssertEqual(health.status, 200)
         XCTAssertEqual(health.json?["status"] as? String, "ok")
@@ -69,7 +76,7 @@ final class ServeCommandTests: XCTestCase {
 
         let metrics = try server.request("GET", "/metrics").text
         for expected in [#"fovea_http_requests_total{route="/v1/characters",method="POST",status="200"} 2"#,
-                         #"fovea_http_requests_total{route="/v1/smile",method="POST",status="200"} 1"#,
+                         #"fovea_http_requests_total{route="/v1/smile",method="POST",status="200"} 2"#,
                          #"fovea_http_request_duration_seconds_count{route="/v1/characters"} 2"#,
                          #"fovea_inference_queue_length{route="/v1/smile"} 0"#,
                          "# TYPE fovea_http_requests_in_flight gauge"] {
