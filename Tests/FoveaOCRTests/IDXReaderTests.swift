@@ -111,7 +111,8 @@ final class IDXReaderTests: XCTestCase {
         }
     }
 
-    /// Found by Tools/fuzz.sh (FuzzIDX): rows x cols of 32-bit dimensions overflowed Int and trapped.
+    /// Found by Tools/fuzz.sh (FuzzIDX): rows x cols of 32-bit dimensions overflowed Int and trapped;
+    /// billions of 0x0 images took minutes.
     func testHugeDimensionsAreTruncationNotAnOverflowTrap() throws {
         let huge = try write([0, 0, 8, 3, 0, 4, 0x7D, 0xD6, 0xEB, 0xCB, 0xD3, 0xE8, 0xF4, 0xF3, 0xE7, 0xD9, 0, 1, 2, 3], "huge-idx3-ubyte")
         XCTAssertThrowsError(try IDX.readImages(path: huge)) { error in
@@ -121,6 +122,13 @@ final class IDXReaderTests: XCTestCase {
         }
         let zero = try write([0, 0, 8, 3, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF], "zero-count-huge-idx3-ubyte")
         XCTAssertThrowsError(try IDX.readImages(path: zero))
+        // Billions of 0x0 images in a 16-byte file: refused at once, not looped over.
+        let empty = try write([0, 0, 8, 3, 0xCF, 0x9B, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0], "empty-images-idx3-ubyte")
+        XCTAssertThrowsError(try IDX.readImages(path: empty)) { error in
+            guard case IDXError.emptyImages(_, let n, 0, 0) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(n, 0xCF9B_0008)
+            XCTAssertTrue("\(error)".contains("rows and columns must be at least 1"))
+        }
     }
 
     func testMissingFileAndCountMismatch() throws {
