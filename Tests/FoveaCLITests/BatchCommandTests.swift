@@ -131,11 +131,11 @@ final class BatchCommandTests: XCTestCase {
     func testReRunsSkipRecordedFilesAndRetryErrorsRedoesTheErrorRows() throws {
         let dir = try CLI.temporaryDirectory(for: self)
         let out = dir.appendingPathComponent("smiles.jsonl")
-        // Without --face-crop no face detector is there: every file is an error row.
-        let first = try CLI.run(["batch", crops.path, "--task", "smile", "--output", out.path])
+        // A pixel limit below 64x64: every crop is an error row.
+        let first = try CLI.run(["batch", crops.path, "--task", "smile", "--face-crop", "--max-pixels", "100", "--output", out.path])
         XCTAssertEqual(first.status, 1)
         XCTAssertEqual(try rows(out).count, 60)
-        XCTAssertTrue(try rows(out).allSatisfy { ($0["error"] as? String ?? "").contains("no face detector model is loaded") })
+        XCTAssertTrue(try rows(out).allSatisfy { ($0["error"] as? String ?? "").contains("above the limit of 100 pixels") })
         let again = try CLI.run(["batch", crops.path, "--task", "smile", "--face-crop", "--output", out.path])
         XCTAssertEqual(again.status, 1, "recorded errors still fail the run")
         XCTAssertTrue(again.stderr.contains("60 files: 0 ok, 0 failed, 60 already in"), again.stderr)
