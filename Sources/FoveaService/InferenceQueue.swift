@@ -59,6 +59,9 @@ final class InferenceQueue<Job: Batchable, Output: Sendable>: @unchecked Sendabl
         self.maxQueue = maxQueue
         self.maxBatch = max(1, maxBatch)
         self.window = windowMilliseconds / 1000
+        // Counted before the threads start: a request arriving before a thread
+        // first runs must still see its worker (else a zero-length queue refuses it).
+        workerCount = max(1, workers)
         for i in 0..<max(1, workers) {
             let work = try makeWorker()
             let thread = Thread { [self] in self.serve(work) }
@@ -134,9 +137,6 @@ final class InferenceQueue<Job: Batchable, Output: Sendable>: @unchecked Sendabl
     }
 
     private func serve(_ work: @Sendable ([Job]) -> [Output]) {
-        condition.lock()
-        workerCount += 1
-        condition.unlock()
         while true {
             condition.lock()
             while pending.isEmpty && !stopped { condition.wait() }

@@ -31,6 +31,15 @@ final class InferenceQueueTests: XCTestCase {
         }
     }
 
+    /// Waits (at most 10 s, then fails) until the queue's worker is computing.
+    private func waitUntilInferring(_ q: InferenceQueue<Job, Int>) async throws {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while q.inferring == 0 {
+            guard ContinuousClock.now < deadline else { throw QueueRefusal.timedOut }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
     func testRequestsArrivingTogetherShareABatchAndEachGetsItsOwnAnswer() async throws {
         let log = Log()
         let q = queue(maxBatch: 8, window: 300, log: log)
@@ -74,7 +83,7 @@ final class InferenceQueueTests: XCTestCase {
         let q = queue(maxQueue: 0, maxBatch: 1, window: 0, delay: 0.5, log: log)
         defer { q.stop() }
         let first = Task { try await q.submit(Job(value: 1), timeout: .seconds(10)) }
-        while q.inferring == 0 { try await Task.sleep(for: .milliseconds(5)) }
+        try await waitUntilInferring(q)
         let start = ContinuousClock.now
         do {
             _ = try await q.submit(Job(value: 2), timeout: .seconds(10))
@@ -91,7 +100,7 @@ final class InferenceQueueTests: XCTestCase {
         let q = queue(maxBatch: 1, window: 0, delay: 0.6, log: log)
         defer { q.stop() }
         let busy = Task { try await q.submit(Job(value: 1), timeout: .seconds(10)) }
-        while q.inferring == 0 { try await Task.sleep(for: .milliseconds(5)) }
+        try await waitUntilInferring(q)
         do {
             _ = try await q.submit(Job(value: 2), timeout: .milliseconds(100))
             XCTFail("a request waiting past its timeout was answered")
