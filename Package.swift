@@ -11,6 +11,8 @@ let package = Package(
     name: "Fovea",
     products: [
         .library(name: "Fovea", targets: ["FoveaEngine", "FoveaImage", "FoveaPlot", "FoveaDetection", "FoveaOCR", "FoveaFace", "FoveaExport", "FoveaService", "FoveaBatch"]),
+        // The readers of untrusted files without the service's packages: what Tools/fuzz links.
+        .library(name: "FoveaReaders", targets: ["FoveaEngine", "FoveaImage", "FoveaDetection", "FoveaOCR"]),
         .executable(name: "fovea", targets: ["FoveaCLI"]),
     ],
     dependencies: [

@@ -46,6 +46,10 @@ for t in "${targets[@]}"; do
     echo "$t: FOUND A CRASH, see out/fuzz/$t/log.txt and out/fuzz/$t/crashes/"
   fi
   grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb)' "out/fuzz/$t/log.txt" \
-    | tr -s ' ' | tr '\n' ' '; echo
+    | tr -s ' ' | tr '\n' ' '
+  # Coverage as libFuzzer counts it on its last status line: cov = code edges
+  # (PCs of the instrumented Fovea readers) reached, ft = features, corp = corpus units.
+  grep -E '#[0-9]+.*cov: ' "out/fuzz/$t/log.txt" | tail -1 \
+    | grep -oE '(cov|ft|corp): [^ ]+' | tr '\n' ' '; echo
 done
 exit "$status"

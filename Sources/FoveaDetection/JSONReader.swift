@@ -180,7 +180,13 @@ final class JSONReader {
                        position + 1 < end, bytes[position] == UInt8(ascii: "\\"), bytes[position + 1] == UInt8(ascii: "u") {
                         position += 2
                         let low = try readHex4()
-                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low &- 0xDC00)
+                        if low >= 0xDC00 && low < 0xE000 {
+                            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                        } else {
+                            // A high surrogate not followed by a low one: U+FFFD, then the second escape on its own.
+                            out += Array("\u{FFFD}".utf8)
+                            scalar = low
+                        }
                     }
                     let u = UnicodeScalar(scalar) ?? "\u{FFFD}"
                     out += Array(String(Character(u)).utf8)

@@ -62,16 +62,42 @@ extension ImageInfo {
     }
 }
 
+/// The whole file, read with open/fstat/read into the array that is returned
+/// (no intermediate Data copy: the batch runner's reader thread spends its time here).
 private func readFile(_ path: String) throws -> [UInt8] {
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-        throw ImageError.unreadable(file: path, reason: "no such file")
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else {
+        switch errno {
+        case ENOENT, ENOTDIR, ELOOP: throw ImageError.unreadable(file: path, reason: "no such file")
+        case EACCES, EPERM: throw ImageError.unreadable(file: path, reason: "permission denied")
+        default: throw ImageError.unreadable(file: path, reason: String(cString: strerror(errno)))
+        }
     }
-    guard !isDirectory.boolValue else { throw ImageError.unreadable(file: path, reason: "it is a directory") }
-    guard let data = FileManager.default.contents(atPath: path) else {
-        throw ImageError.unreadable(file: path, reason: "permission denied or I/O error")
+    defer { close(fd) }
+    var status = stat()
+    guard fstat(fd, &status) == 0 else { throw ImageError.unreadable(file: path, reason: String(cString: strerror(errno))) }
+    guard (status.st_mode & S_IFMT) != S_IFDIR else { throw ImageError.unreadable(file: path, reason: "it is a directory") }
+    var bytes = [UInt8](repeating: 0, count: max(0, Int(status.st_size)))
+    var count = 0
+    while true {
+        let n: Int
+        if count < bytes.count {
+            n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + count, $0.count - count) }
+        } else {
+            // At the size fstat gave: a file that grew (or a pipe, size 0) reads on.
+            var probe = [UInt8](repeating: 0, count: 4096)
+            n = probe.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+            if n > 0 { bytes.append(contentsOf: probe[..<n]) }
+        }
+        if n < 0 {
+            if errno == EINTR { continue }
+            throw ImageError.unreadable(file: path, reason: "I/O error: \(String(cString: strerror(errno)))")
+        }
+        if n == 0 { break }
+        count += n
     }
-    return [UInt8](data)
+    bytes.removeSubrange(count...)
+    return bytes
 }
 
 private func leadingBytes(_ bytes: [UInt8]) -> String {

@@ -31,6 +31,21 @@ final class JSONReaderTests: XCTestCase {
         XCTAssertEqual(got, ["a\"b\\c\n", "é😀", "plain"])
     }
 
+    func testAHighSurrogateWithoutItsLowHalfIsAReplacementCharacterNotATrap() throws {
+        // FuzzCOCO (Tools/fuzz.sh) found \udAAC\uAACF: the second escape is no low
+        // surrogate, and combining the two overflowed UInt32 (a trap). As in the
+        // WHATWG decoders, the lone half reads as U+FFFD and the second escape on its own.
+        let reader = JSONReader(bytes: Array(#"["\ud800\u0041", "\udAAC\uAACF", "x\ud83d"]"#.utf8), file: "s")
+        var got: [String] = []
+        try reader.readArray("strings") { _ throws(DetectionDataError) in got.append(try reader.readString("s")) }
+        XCTAssertEqual(got, ["\u{FFFD}A", "\u{FFFD}\u{AACF}", "x\u{FFFD}"])
+        // The fuzzer's own input: a clear error (it is no ground-truth file), not a crash.
+        let url = try Fixture.root.appendingPathComponent("fuzz/coco-unpaired-surrogate.json")
+        XCTAssertThrowsError(try COCOGroundTruth(json: Array(try Data(contentsOf: url)), name: "crash.json")) { e in
+            XCTAssertTrue("\(e)".hasPrefix("crash.json: "), "\(e)")
+        }
+    }
+
     func testErrorsCarryLineAndColumn() {
         let reader = JSONReader(bytes: Array("[1,\n 2,\n x]".utf8), file: "bad.json")
         XCTAssertThrowsError(try reader.readArray("list") { _ throws(DetectionDataError) in _ = try reader.readNumber("item") }) { e in

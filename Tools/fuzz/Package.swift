@@ -9,6 +9,6 @@ let package = Package(
     name: "FoveaFuzz",
     dependencies: [.package(name: "Fovea", path: "../..")],
     targets: [.target(name: "CFuzzDriver")] + ["FuzzPNG", "FuzzJPEG", "FuzzCOCO", "FuzzSafetensors", "FuzzIDX"].map {
-        .executableTarget(name: $0, dependencies: ["CFuzzDriver", .product(name: "Fovea", package: "Fovea")])
+        .executableTarget(name: $0, dependencies: ["CFuzzDriver", .product(name: "FoveaReaders", package: "Fovea")])
     }
 )
