@@ -18,7 +18,7 @@ numpy arrays, LiteRT's get_tensor() copies, Fovea's predict makes tensors).
 Usage:
   bench_export.py --fovea BIN --output FILE [--threads 1,2] [--batch N] [--runs N]
                   [--warmup N] [--batch-runs N]
-                  [--json FILE] --case NAME SOURCE INPUTS.npy FOVEA_MODEL ONNX TFLITE [FOVEA_INT8 TFLITE_INT8] ...
+                  [--json FILE] [--markdown FILE] --case NAME SOURCE INPUTS.npy FOVEA_MODEL ONNX TFLITE [FOVEA_INT8 TFLITE_INT8] ...
       (SOURCE says where the inputs come from, for the table; - for a file that
       does not exist; --batch NAME=N sets one case's batch)
   bench_export.py --line-inputs REFERENCE_DIR WIDTH OUT.npy
@@ -164,6 +164,27 @@ def table(result):
     return "\n".join(lines)
 
 
+def markdown(results):
+    """The README's table: per model and runtime, each thread count's single-image
+    median and batch images/s with their ratios to Fovea float32."""
+    threads = sorted({r["threads"] for res in results for r in res["rows"]})
+    head = "| model | runtime | " + " | ".join(f"{t} thread{'s' * (t > 1)}: 1 image, ms (ratio) | "
+                                               f"{t} thread{'s' * (t > 1)}: batch, images/s (ratio)" for t in threads) + " |"
+    lines = [head, "|---|---|" + "---:|---:|" * len(threads)]
+    for res in results:
+        labels = list(dict.fromkeys(r["runtime"] for r in res["rows"]))
+        for i, label in enumerate(labels):
+            cells = []
+            for t in threads:
+                rows = {r["runtime"]: r for r in res["rows"] if r["threads"] == t}
+                base, r = rows["Fovea float32"], rows[label]
+                cells.append(f"{r['single_median_ms']:.3f} ({r['single_median_ms'] / base['single_median_ms']:.2f})")
+                cells.append(f"{r['batch_images_per_s']:.0f} ({base['batch_images_per_s'] / r['batch_images_per_s']:.2f})")
+            name = f"{res['name']} (batch {res['plan']['batch']})" if i == 0 else ""
+            lines.append(f"| {name} | {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def line_inputs(reference, width, out):
     lines = []
     for batch in sorted(glob.glob(os.path.join(reference, "batch-*"))):
@@ -185,6 +206,7 @@ def main(argv):
     parser.add_argument("--fovea", required=True)
     parser.add_argument("--output", required=True)
     parser.add_argument("--json")
+    parser.add_argument("--markdown")
     parser.add_argument("--threads", default="1,2")
     parser.add_argument("--batch", action="append", default=[])
     parser.add_argument("--runs", type=int, default=200)
@@ -245,6 +267,9 @@ def main(argv):
     print(text, end="")
     with open(args.output, "w") as f:
         f.write(text)
+    if args.markdown:
+        with open(args.markdown, "w") as f:
+            f.write(markdown(results))
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"machine": machine, "load_average": [load_start, load_end], "results": results}, f, indent=1)

@@ -2,7 +2,9 @@
 # Speed of Fovea's own float32 and int8 inference against ONNX Runtime and
 # LiteRT on the same models (exported by `fovea export`) and the same
 # preprocessed real inputs, single image and batch, 1 and 2 threads
-# (Tools/bench_export.py; table in Docs/export-speed.txt, ratios to Fovea float32).
+# (Tools/bench_export.py; table in Docs/export-speed.txt, ratios to Fovea float32;
+# the README's Markdown table in out/bench-export/export-speed.md, all figures in
+# out/bench-export/export-speed.json).
 # Models and inputs (the ones Tools/verify_export.sh checks the exports on):
 #   emnist-default  float32 and int8 (`fovea quantize`, calibrated on the 2,000
 #                   mini train images); the 500 EMNIST mini test images (Datasets/emnist)
@@ -74,7 +76,7 @@ for f in "$out"/synth/*.png; do cp "$f" "$out/lines/synth-$(basename "$f")"; don
 "$venv/bin/python" Tools/bench_export.py --line-inputs "$out/lines-reference" 256 "$out/lines-32x256.npy" >&2
 
 exec "$venv/bin/python" Tools/bench_export.py --fovea "$FOVEA_BIN" --output Docs/export-speed.txt \
-    --json "$out/export-speed.json" --threads "${THREADS:-1,2}" \
+    --json "$out/export-speed.json" --markdown "$out/export-speed.md" --threads "${THREADS:-1,2}" \
     --batch "${BATCH:-256}" --batch "ocr-detector=${DETECTOR_BATCH:-32}" \
     --runs "${RUNS:-200}" --warmup "${WARMUP:-20}" --batch-runs "${BATCH_RUNS:-10}" \
     --case emnist-default "EMNIST mini test images" "$out/emnist-reference/batch-0000/input.npy" \
