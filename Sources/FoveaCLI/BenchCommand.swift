@@ -20,7 +20,7 @@ struct BenchCommand: ParsableCommand {
 
             --model-file times one model file (float32, or int8 from `fovea quantize`) on the \
             preprocessed inputs of --inputs: single-image latency (median and p90 of --runs calls after \
-            --warmup, image i of the inputs for call i) and batch throughput (median of --batch-runs calls \
+            --warmup, call j on input j mod K, warm-ups counted) and batch throughput (median of --batch-runs calls \
             of --batch images after 2 untimed). Tools/bench_export.sh times ONNX Runtime and LiteRT the same way.
             """)
 
