@@ -1,5 +1,6 @@
 // `fovea bench`: training and inference speed of the engine on the built-in
-// architectures, with the machine and thread count the figures belong to.
+// architectures, or (--model-file) the inference speed of one model file on
+// given inputs, with the machine and thread count the figures belong to.
 import ArgumentParser
 import FoveaEngine
 import Foundation
@@ -7,7 +8,7 @@ import Foundation
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure training images/s, inference images/s and single-image latency on synthetic data.",
+        abstract: "Measure training images/s, inference images/s and single-image latency on synthetic data, or one model file's inference on given inputs.",
         discussion: """
             Build fovea in release mode first, or the figures mean nothing:
               swift build -c release --product fovea
@@ -16,6 +17,11 @@ struct BenchCommand: ParsableCommand {
             Inference: batches of 1024. Latency: median of many single-image forward passes.
 
             Tools/bench_keras.sh runs the same models in Keras and prints both side by side.
+
+            --model-file times one model file (float32, or int8 from `fovea quantize`) on the \
+            preprocessed inputs of --inputs: single-image latency (median and p90 of --runs calls after \
+            --warmup, call j on input j mod K, warm-ups counted) and batch throughput (median of --batch-runs calls \
+            of --batch images after 2 untimed). Tools/bench_export.sh times ONNX Runtime and LiteRT the same way.
             """)
 
     @Flag(help: "Print the figures as JSON.")
@@ -37,10 +43,43 @@ struct BenchCommand: ParsableCommand {
     @Option(help: .hidden)
     var ab: Int?
 
+    @Option(help: "Time this model file's inference instead: a Fovea model (float32) or an int8 model from `fovea quantize`; needs --inputs.")
+    var modelFile: String?
+
+    @Option(help: "With --model-file: the inputs, a float32 .npy array [K, ...] already preprocessed (as `fovea export-reference` writes them).")
+    var inputs: String?
+
+    @Option(help: "With --model-file: images in one batch call, the inputs repeated when fewer (default 256).")
+    var batch: Int?
+
+    @Option(help: "With --model-file: timed single-image calls (default 200).")
+    var runs: Int?
+
+    @Option(help: "With --model-file: untimed single-image calls before them (default 20).")
+    var warmup: Int?
+
+    @Option(help: "With --model-file: timed batch calls, after 2 untimed (default 10).")
+    var batchRuns: Int?
+
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
         if let ab, ab < 1 { throw ValidationError("--ab must be at least 1, got \(ab)") }
         let classifiers = Architecture.allCases.filter(\.isClassifier).map(\.rawValue)
+        let planOptions: [(String, Int?, Int)] = [("--batch", batch, 1), ("--runs", runs, 1), ("--warmup", warmup, 0),
+                                                  ("--batch-runs", batchRuns, 1)]
+        if modelFile == nil {
+            if inputs != nil || planOptions.contains(where: { $0.1 != nil }) {
+                throw ValidationError("--inputs, --batch, --runs, --warmup and --batch-runs go with --model-file")
+            }
+        } else {
+            if inputs == nil { throw ValidationError("--model-file needs --inputs, a float32 .npy array of preprocessed inputs") }
+            if !models.isEmpty || profile || quick || ab != nil {
+                throw ValidationError("--model-file does not go with --model, --profile, --quick or --ab")
+            }
+            for (name, value, least) in planOptions {
+                if let value, value < least { throw ValidationError("\(name) must be at least \(least), got \(value)") }
+            }
+        }
         for m in models where !classifiers.contains(m) {
             throw ValidationError("cannot benchmark '\(m)'; expected a classifier: \(classifiers.joined(separator: ", "))")
         }
@@ -50,8 +89,22 @@ struct BenchCommand: ParsableCommand {
         #if DEBUG
         FileHandle.standardError.write(Data("warning: this fovea is a debug build; its figures are not representative. Build with: swift build -c release --product fovea\n".utf8))
         #endif
-        let machine = MachineInfo.current()
         let threadCount = threads ?? ProcessInfo.processInfo.activeProcessorCount
+        if let modelFile, let inputs {
+            let defaults = InferenceBenchPlan()
+            let plan = InferenceBenchPlan(batch: batch ?? defaults.batch, warmup: warmup ?? defaults.warmup,
+                                          runs: runs ?? defaults.runs, batchRuns: batchRuns ?? defaults.batchRuns)
+            let report = try ModelBenchReport.measure(model: modelFile, inputsPath: inputs, threads: threadCount, plan: plan)
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            } else {
+                print(report.text)
+            }
+            return
+        }
+        let machine = MachineInfo.current()
         Engine.setThreads(threadCount)
         let config: BenchConfig = quick ? .quick : .standard
         if let ab {

@@ -89,21 +89,7 @@ struct ExportReferenceCommand: ParsableCommand {
         let folder = (outputDir as NSString).appendingPathComponent(String(format: "batch-%04d", batch))
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         for (name, t) in [("input", input)] + outputs {
-            try npy(t).write(to: URL(fileURLWithPath: (folder as NSString).appendingPathComponent("\(name).npy")))
+            try NPY.encode(t).write(to: URL(fileURLWithPath: (folder as NSString).appendingPathComponent("\(name).npy")))
         }
-    }
-
-    /// NumPy's .npy format, version 1.0: magic, header length, a Python dict
-    /// padded with spaces to a 64-byte boundary, then little-endian float32.
-    private func npy(_ t: Tensor) -> Data {
-        let shape = t.shape.map(String.init).joined(separator: ", ") + (t.shape.count == 1 ? "," : "")
-        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (\(shape)), }"
-        while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
-        header += "\n"
-        var data = Data([0x93] + Array("NUMPY".utf8) + [1, 0])
-        data.append(contentsOf: [UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)])
-        data.append(contentsOf: Array(header.utf8))
-        t.data.withUnsafeBufferPointer { data.append(Data(buffer: $0)) }
-        return data
     }
 }
