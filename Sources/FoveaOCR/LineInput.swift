@@ -88,8 +88,7 @@ public struct LineInput {
             for x in 0..<w { values[y * w + x] = plane.values[(y0 + y) * plane.width + x0 + x] }
         }
         // Paper left inside the box (faint light gradients, neighbours' halo).
-        let sorted = values.sorted()
-        let floor = sorted[sorted.count / 5]
+        let floor = values.kthSmallest(values.count / 5)
         for i in values.indices { values[i] = max(0, values[i] - floor) }
         let crop = Plane(width: w, height: h, values: values)
         guard let ink = crop.inkBoundingBox(threshold: normalizer.inkThreshold) else {
@@ -122,8 +121,7 @@ extension Plane {
             for y in 0..<height {
                 for x in (b * band)..<min(width, (b + 1) * band) { v.append(values[y * width + x]) }
             }
-            v.sort()
-            levels.append(v[v.count / 2])
+            levels.append(v.selectKthSmallest(v.count / 2))
         }
         for x in 0..<width {
             let pos = (Float(x) + 0.5) / Float(band) - 0.5
@@ -138,8 +136,7 @@ extension Plane {
     /// Scales so the ink's typical strength (the 99th percentile) is 1.
     mutating func stretchContrast() {
         guard !values.isEmpty else { return }
-        let sorted = values.sorted()
-        let high = sorted[min(sorted.count - 1, Int(Double(sorted.count) * 0.99))]
+        let high = values.kthSmallest(min(values.count - 1, Int(Double(values.count) * 0.99)))
         guard high > 0.02 else { return }
         for i in values.indices { values[i] = min(1, values[i] / high) }
     }
