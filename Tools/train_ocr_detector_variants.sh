@@ -9,7 +9,10 @@
 #   grid-s8            stride 8, centre-cell objectness (YOLO-style grid)
 #   grid-s4            stride 4, centre-cell objectness
 # Usage: Tools/train_ocr_detector_variants.sh [LINES] [EPOCHS] [VARIANT...]
-#   (env: EMNIST_DIR, OUT_DIR, THREADS, FOVEA_SKIP_BUILD=1)
+#   (env: EMNIST_DIR, OUT_DIR, THREADS, SEED (training seed, default 7), FOVEA_SKIP_BUILD=1)
+# The README's table: Tools/train_ocr_detector_variants.sh 3000 8 (and SEED=8
+# OUT_DIR=out/ocr-variants-seed8 for the second seed); the committed head model:
+# OUT_DIR=out/ocr-variants-full Tools/train_ocr_detector_variants.sh 6000 12 centernet-s4-head
 set -euo pipefail
 cd "$(dirname "$0")/.."
 Tools/setup.sh
@@ -21,6 +24,7 @@ shift $(( $# < 2 ? $# : 2 ))
 variants=("$@")
 [ ${#variants[@]} -gt 0 ] || variants=(centernet-s4 centernet-s4-head grid-s8 grid-s4)
 threads=${THREADS:-2}
+seed=${SEED:-7}
 [ "${FOVEA_SKIP_BUILD:-0}" = 1 ] || swift build -c release --product fovea >&2
 fovea=.build/release/fovea
 mkdir -p "$out"
@@ -55,7 +59,7 @@ score() {
   local cer ap
   cer=$(grep -o "character error rate: [0-9.]*" "$out/$name-$labels.err" | awk '{print $4}')
   ap=$($fovea evaluate --ground-truth "$val" --detections "$out/$name-$labels-results.json" \
-    | grep -E "Average Precision .*(0.50:0.95|0.50 ) .*all.*100" | awk '{print $NF}' | paste -sd' ')
+    | grep -E "Average Precision .*(0.50:0.95|0.50 ) .*area= +all .*100" | awk '{print $NF}' | paste -sd' ')
   printf "%-20s %-14s CER %s  AP AP50 %s\n" "$name" "$labels" "$cer" "$ap" | tee -a "$out/results.txt"
 }
 
@@ -65,7 +69,7 @@ for v in "${variants[@]}"; do
     mkdir -p "$out/$v"
     start=$(date +%s)
     $fovea train detector --ground-truth "$out/lines-train/ground-truth.json" --epochs "$epochs" \
-      --output "$out/$v/ocr-detector.safetensors" --plots-dir "$out/$v" --threads "$threads" "${opts[@]}" \
+      --output "$out/$v/ocr-detector.safetensors" --plots-dir "$out/$v" --threads "$threads" --seed "$seed" "${opts[@]}" \
       > "$out/$v/training.log" 2>&1
     echo "training took $(( $(date +%s) - start )) s" >> "$out/$v/training.log"
   fi
