@@ -47,6 +47,14 @@ final class CharacterDetectorTests: XCTestCase {
         XCTAssertNil(committed.headLabels)
     }
 
+    func testTheCommittedHeadModelRecordsItsHeadInItsMetadata() throws {
+        let head = try CharacterDetector(contentsOf: Self.root.appendingPathComponent("Models/ocr-detector-head.safetensors").path)
+        XCTAssertEqual(head.metadata["class_head"], "47")
+        XCTAssertEqual(head.geometry, CenterNetGeometry(stride: 4, assignment: .gaussian, classes: 47))
+        XCTAssertEqual(head.headLabels, .emnistByMerge)
+        XCTAssertEqual(head.model.outputShape.last, 52)
+    }
+
     func testMetadataThatDisagreesWithTheNetworkIsRefused() throws {
         let plain = try CharacterDetector.makeModel(width: 64)
         XCTAssertThrowsError(try CharacterDetector(model: plain, metadata: ["class_head": "47"])) { error in
