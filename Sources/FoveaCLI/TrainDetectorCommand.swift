@@ -66,7 +66,7 @@ struct TrainDetectorCommand: ParsableCommand {
     var plotsDir: String?
 
     func validate() throws {
-        if ![4, 8].contains(stride) { throw ValidationError("--stride must be 4 or 8, got \(stride)") }
+        if !CharacterDetector.strides.contains(stride) { throw ValidationError("--stride must be 4 or 8, got \(stride)") }
         if CenterAssignment(rawValue: assignment) == nil {
             throw ValidationError("--assignment must be gaussian or centre-cell, got '\(assignment)'")
         }
