@@ -40,6 +40,9 @@ struct DetectCommand: ParsableCommand {
     @Option(help: "Character detector model (safetensors from `fovea train detector`).")
     var model: String?
 
+    @Option(help: "Where labels come from: classifier (the EMNIST classifier on each crop) or detector-head (the detector's class head, a model trained with --class-head).")
+    var labels = LabelSource.classifier.rawValue
+
     @Option(help: "Character classifier model (safetensors from `fovea train classifier`).")
     var classifier: String?
 
@@ -58,6 +61,12 @@ struct DetectCommand: ParsableCommand {
 
     func validate() throws {
         if Segmenter(rawValue: segmenter) == nil { throw ValidationError("--segmenter must be cnn or classic, got '\(segmenter)'") }
+        guard let source = LabelSource(rawValue: labels) else {
+            throw ValidationError("--labels must be classifier or detector-head, got '\(labels)'")
+        }
+        if source == .detectorHead && segmenter != Segmenter.cnn.rawValue {
+            throw ValidationError("--labels detector-head needs --segmenter cnn (the classic segmenter has no class head)")
+        }
         if !(0...1).contains(minScore) { throw ValidationError("--min-score must be in 0...1, got \(minScore)") }
         if !(0...1).contains(nmsIou) { throw ValidationError("--nms-iou must be in 0...1, got \(nmsIou)") }
         try output.check(inputs: images.count)
@@ -116,6 +125,7 @@ struct DetectCommand: ParsableCommand {
         options.segmenter = Segmenter(rawValue: segmenter)!
         options.priorStrength = priorStrength
         options.spaceGap = spaceGap
+        options.labels = LabelSource(rawValue: labels)!
         return try LineReader.load(detector: model, classifier: classifier, options: options)
     }
 

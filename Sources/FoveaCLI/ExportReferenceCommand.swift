@@ -66,13 +66,13 @@ struct ExportReferenceCommand: ParsableCommand {
             let stride = Float(detector.geometry.stride)
             for (i, name) in files.prefix(count).enumerated() {
                 let input = try LineInput(image: Image(contentsOf: (lines as NSString).appendingPathComponent(name)),
-                                          height: CharacterDetector.inputHeight, widthMultiple: 4)
+                                          height: CharacterDetector.inputHeight, widthMultiple: detector.geometry.stride)
                 let p = try detector.predict(input)
                 let (h, w) = (p.shape[1], p.shape[2])
                 func channels(_ range: Range<Int>, _ f: (Float) -> Float) -> Tensor {
                     var out: [Float] = []
                     out.reserveCapacity(h * w * range.count)
-                    for cell in 0..<(h * w) { for c in range { out.append(f(p.data[cell * 5 + c])) } }
+                    for cell in 0..<(h * w) { for c in range { out.append(f(p.data[cell * detector.geometry.outputChannels + c])) } }
                     return Tensor(shape: [1, h, w, range.count], data: out)
                 }
                 let x = Tensor(shape: [1, CharacterDetector.inputHeight, input.width, 1], data: input.detectorInput)

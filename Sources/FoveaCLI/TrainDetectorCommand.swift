@@ -2,6 +2,7 @@
 // with COCO ground truth (`fovea synth-lines` output), with a progress bar,
 // validation AP per epoch, best checkpoint and a training-curves PNG.
 import ArgumentParser
+import FoveaDetection
 import FoveaEngine
 import FoveaImage
 import FoveaOCR
@@ -13,7 +14,9 @@ struct TrainDetectorCommand: ParsableCommand {
         abstract: "Train the character detector on text lines with COCO ground truth.",
         discussion: """
         Holds out a seeded part of the lines; after each epoch the detector reads those whole lines and \
-        their COCO AP@[.5:.95] picks the checkpoint written to --output.
+        their COCO AP@[.5:.95] picks the checkpoint written to --output. The defaults train the committed \
+        CenterNet (stride 4, Gaussian heatmap); --stride 8 --assignment centre-cell trains a YOLO-style grid, \
+        and --class-head adds 47 class logits (read with `fovea detect --labels detector-head`).
         """
     )
 
@@ -41,6 +44,18 @@ struct TrainDetectorCommand: ParsableCommand {
     @Option(help: "Random seed for the split, initial weights and shuffling.")
     var seed: UInt64 = 7
 
+    @Option(help: "Feature-map stride: 4 or 8.")
+    var stride = 4
+
+    @Option(help: "Positive cells: gaussian (CenterNet's heatmap) or centre-cell (only the cell holding the centre, YOLO-like objectness).")
+    var assignment = CenterAssignment.gaussian.rawValue
+
+    @Flag(help: "Also train a class head (the 47 EMNIST ByMerge classes, softmax cross-entropy at centre cells).")
+    var classHead = false
+
+    @Option(help: "Weight of the class head's cross-entropy (with --class-head).")
+    var classWeight: Float = 1
+
     @Option(help: "Threads for BLAS and the engine's loops (default: all cores).")
     var threads: Int?
 
@@ -49,6 +64,13 @@ struct TrainDetectorCommand: ParsableCommand {
 
     @Option(help: "Folder for training-curves.png.")
     var plotsDir: String?
+
+    func validate() throws {
+        if !CharacterDetector.strides.contains(stride) { throw ValidationError("--stride must be 4 or 8, got \(stride)") }
+        if CenterAssignment(rawValue: assignment) == nil {
+            throw ValidationError("--assignment must be gaussian or centre-cell, got '\(assignment)'")
+        }
+    }
 
     func run() throws {
         if let threads { Engine.setThreads(max(1, threads)) }
@@ -61,11 +83,16 @@ struct TrainDetectorCommand: ParsableCommand {
         options.learningRate = learningRate
         options.validationSplit = validationSplit
         options.seed = seed
+        options.stride = stride
+        options.assignment = CenterAssignment(rawValue: assignment)!
+        options.classHead = classHead
+        options.classWeight = classWeight
         try options.check()
         let outputURL = URL(fileURLWithPath: output)
         try FileManager.default.createDirectory(at: outputURL.deletingLastPathComponent(), withIntermediateDirectories: true)
         note("training the character detector on \(lines.count) lines of \(groundTruth) "
-             + "(\(Int((validationSplit * 100).rounded()))% held out), \(Engine.threads) threads")
+             + "(\(Int((validationSplit * 100).rounded()))% held out), stride \(stride), \(assignment) cells"
+             + (classHead ? ", class head" : "") + ", \(Engine.threads) threads")
         let bar = ProgressBar(batchSize: batchSize)
         var apCurve = [Double](), ap50Curve = [Double]()
         let result = try DetectorTraining.train(

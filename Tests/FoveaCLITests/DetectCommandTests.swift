@@ -1,6 +1,7 @@
 // End-to-end tests of `fovea detect` (the committed models on the bundled
 // sample lines) and `fovea synth-lines`: the JSON Lines contract, the table,
-// annotated pictures, COCO results that `fovea evaluate` scores, and bad files.
+// annotated pictures, COCO results that `fovea evaluate` scores, bad files,
+// and labels read from the detector's class head (--labels detector-head).
 import Foundation
 import XCTest
 
@@ -101,6 +102,51 @@ final class DetectCommandTests: XCTestCase {
         let missing = try CLI.run(["detect", "--model", "/no/such/detector.safetensors", sample(1)])
         XCTAssertNotEqual(missing.status, 0)
         XCTAssertTrue(missing.stderr.contains("/no/such/detector.safetensors"), missing.stderr)
+    }
+
+    func testDetectorHeadLabelsFromADetectorWithoutAHeadExitWithAnError() throws {
+        let r = try CLI.run(["detect", "--labels", "detector-head", "--json", sample(1)])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertFalse(r.crashed)
+        XCTAssertTrue(r.stderr.contains("has no class head"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("--class-head"), r.stderr)
+        for bad in [["--labels", "oracle"], ["--labels", "detector-head", "--segmenter", "classic"]] {
+            let b = try CLI.run(["detect", sample(1)] + bad)
+            XCTAssertNotEqual(b.status, 0, "\(bad)")
+            XCTAssertFalse(b.crashed)
+        }
+    }
+
+    /// The committed head model read both ways: the same boxes and scores
+    /// (one detector), labels and alternatives from the head's softmax in the
+    /// documented JSON shape.
+    func testDetectorHeadLabelsKeepTheJSONShapeAndTheDetectorsBoxes() throws {
+        let model = "Models/ocr-detector-head.safetensors"
+        let inputs = [sample(1), sample(2), sample(3)]
+        let head = try CLI.run(["detect", "--json", "--model", model, "--labels", "detector-head"] + inputs)
+        XCTAssertEqual(head.status, 0, head.stderr)
+        let crops = try CLI.run(["detect", "--json", "--model", model, "--labels", "classifier"] + inputs)
+        XCTAssertEqual(crops.status, 0, crops.stderr)
+        let labels = Set("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabdefghnqrt".map { String($0) })
+        for (h, c) in zip(try lines(head.stdout), try lines(crops.stdout)) {
+            XCTAssertEqual(Set(h.keys), ["file", "width", "height", "text", "characters", "elapsed_ms"])
+            let hc = try XCTUnwrap(h["characters"] as? [[String: Any]]), cc = try XCTUnwrap(c["characters"] as? [[String: Any]])
+            XCTAssertFalse(hc.isEmpty)
+            XCTAssertEqual(hc.map { $0["box"] as? [Double] }, cc.map { $0["box"] as? [Double] })
+            XCTAssertEqual(hc.map { $0["score"] as? Double }, cc.map { $0["score"] as? Double })
+            for ch in hc {
+                XCTAssertEqual(Set(ch.keys), ["box", "label", "score", "alternatives"])
+                let alternatives = try XCTUnwrap(ch["alternatives"] as? [[Any]])
+                XCTAssertEqual(alternatives.count, 3)
+                XCTAssertEqual(alternatives[0][0] as? String, ch["label"] as? String)
+                let p = alternatives.compactMap { $0[1] as? Double }
+                XCTAssertEqual(p, p.sorted(by: >))
+                XCTAssertLessThanOrEqual(p.reduce(0, +), 1.0001)
+                XCTAssertTrue(alternatives.allSatisfy { labels.contains($0[0] as? String ?? "") }, "\(alternatives)")
+            }
+            let text = try XCTUnwrap(h["text"] as? String)
+            XCTAssertEqual(text.replacingOccurrences(of: " ", with: ""), hc.compactMap { $0["label"] as? String }.joined())
+        }
     }
 
     func testSynthLinesWritesImagesAndGroundTruth() throws {
