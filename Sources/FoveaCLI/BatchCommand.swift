@@ -78,6 +78,9 @@ struct BatchRunCommand: ParsableCommand {
     @Option(help: "Character classifier model (characters).")
     var classifier: String?
 
+    @Option(help: "Where labels come from (characters): classifier, or detector-head (a detector trained with --class-head, given with --model).")
+    var labels = LabelSource.classifier.rawValue
+
     @Option(help: "Threads of the engine's loops in each worker (default: all cores with --jobs 1, else 1).")
     var threads: Int?
 
@@ -93,6 +96,10 @@ struct BatchRunCommand: ParsableCommand {
         if !(0...1).contains(minFaceScore) { throw ValidationError("--min-face-score must be in 0...1, got \(minFaceScore)") }
         if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1, got \(t)") }
         if faceCrop && task != "smile" { throw ValidationError("--face-crop is for --task smile") }
+        if LabelSource(rawValue: labels) == nil {
+            throw ValidationError("--labels must be classifier or detector-head, got '\(labels)'")
+        }
+        if labels != LabelSource.classifier.rawValue && task != "characters" { throw ValidationError("--labels is for --task characters") }
         for folder in folders where !FileManager.default.fileExists(atPath: folder) {
             throw ValidationError("\(folder): no such file or folder")
         }
@@ -103,6 +110,7 @@ struct BatchRunCommand: ParsableCommand {
         if task == "characters" {
             var options = LineReaderOptions()
             options.minScore = minScore
+            options.labels = LabelSource(rawValue: labels)!
             batchTask = .characters(options, detector: model, classifier: classifier)
         } else {
             batchTask = .smile(model: model, minFaceScore: minFaceScore, faceCrop: faceCrop)

@@ -62,9 +62,17 @@ public final class FoveaServer: Sendable {
             guard let segmenter = Segmenter(rawValue: String(segmenterValue)) else {
                 throw ServiceError.badOption("segmenter", segmenterValue, expected: "cnn or classic")
             }
+            let labelsValue = q["labels"] ?? "classifier"
+            guard let labels = LabelSource(rawValue: String(labelsValue)) else {
+                throw ServiceError.badOption("labels", labelsValue, expected: "classifier or detector-head")
+            }
+            if labels == .detectorHead && segmenter == .classic {
+                throw ServiceError.badOption("labels", labelsValue, expected: "classifier with segmenter=classic (the classic segmenter has no class head)")
+            }
             let job = CharacterRequest(upload: try await self.upload(request),
                                        minScore: try Self.fraction(q["min_score"], "min_score", default: 0.3),
-                                       nmsIoU: try Self.fraction(q["nms_iou"], "nms_iou", default: 0.5), segmenter: segmenter)
+                                       nmsIoU: try Self.fraction(q["nms_iou"], "nms_iou", default: 0.5), segmenter: segmenter,
+                                       labels: labels)
             return try await self.answer(self.characters, job)
         }
         router.post(RouterPath(Self.smileRoute)) { request, _ in

@@ -28,6 +28,9 @@ enum OpenAPIDocument {
                         parameter("segmenter", .object([("type", .string("string")), ("enum", .array([.string("cnn"), .string("classic")])),
                                                         ("default", .string("cnn"))]),
                                   "cnn (the detector) or classic (Otsu + connected components)."),
+                        parameter("labels", .object([("type", .string("string")), ("enum", .array([.string("classifier"), .string("detector-head")])),
+                                                     ("default", .string("classifier"))]),
+                                  "Where labels come from: classifier (the EMNIST classifier on each crop) or detector-head (the served detector's class head; 422 when it has none)."),
                     ],
                     result: ref("LineReading"), description: "What `fovea detect --json` prints for the image."))])),
                 ("/v1/smile", .object([("post", operation(

@@ -15,14 +15,16 @@ struct CharacterRequest: Batchable {
     var minScore: Double
     var nmsIoU: Double
     var segmenter: Segmenter
+    var labels: LabelSource
     let batchKey: String
 
-    init(upload: Upload, minScore: Double, nmsIoU: Double, segmenter: Segmenter) {
+    init(upload: Upload, minScore: Double, nmsIoU: Double, segmenter: Segmenter, labels: LabelSource = .classifier) {
         self.upload = upload
         self.minScore = minScore
         self.nmsIoU = nmsIoU
         self.segmenter = segmenter
-        batchKey = "\(minScore) \(nmsIoU) \(segmenter.rawValue)"
+        self.labels = labels
+        batchKey = "\(minScore) \(nmsIoU) \(segmenter.rawValue) \(labels.rawValue)"
     }
 }
 
@@ -56,6 +58,12 @@ enum PipelineWorkers {
             reader.options.minScore = requests[0].minScore
             reader.options.nmsIoU = requests[0].nmsIoU
             reader.options.segmenter = requests[0].segmenter
+            reader.options.labels = requests[0].labels
+            if requests[0].labels == .detectorHead && reader.detector?.headLabels == nil {
+                let refusal = ServiceError.badOption("labels", "detector-head", expected:
+                    "classifier: the served detector has no class head (start fovea serve with --detector M, a detector trained with --class-head)")
+                return requests.map { _ in .failure(refusal) }
+            }
             return answer(requests.map(\.upload), limit: limit) { images in
                 reader.read(images).map { $0.map { reading in { name in reading.json(file: name) } } }
             }

@@ -56,6 +56,30 @@ final class BatchCommandTests: XCTestCase {
         for (b, d) in zip(scored, smile) { XCTAssertEqual(withoutRunFields(b), withoutRunFields(d)) }
     }
 
+    func testDetectorHeadLabelsAreWhatDetectPrintsAndAModelWithoutAHeadIsAUsageError() throws {
+        let dir = try CLI.temporaryDirectory(for: self)
+        let out = dir.appendingPathComponent("head.jsonl")
+        let head = ["--labels", "detector-head", "--model", "Models/ocr-detector-head.safetensors"]
+        let r = try CLI.run(["batch", "Datasets/ocr-samples", "--task", "characters", "--output", out.path, "--include", "line-00000[1-3].png"] + head)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let batch = try rows(out)
+        XCTAssertEqual(batch.count, 3)
+        let byFile = Dictionary(uniqueKeysWithValues: batch.map { ($0["file"] as! String, $0) })
+        let detect = try json(try CLI.run(["detect", "--json"] + head + byFile.keys.sorted()).stdout)
+        XCTAssertEqual(detect.count, 3)
+        for d in detect { XCTAssertEqual(withoutRunFields(try XCTUnwrap(byFile[d["file"] as! String])), withoutRunFields(d)) }
+        // The default detector has no class head: refused before any file runs (exit 2, no rows).
+        let none = dir.appendingPathComponent("none.jsonl")
+        let refused = try CLI.run(["batch", "Datasets/ocr-samples", "--task", "characters", "--output", none.path, "--labels", "detector-head"])
+        XCTAssertEqual(refused.status, 2, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("has no class head"), refused.stderr)
+        let written = (try? String(contentsOf: none, encoding: .utf8)) ?? ""
+        XCTAssertEqual(written, "", "no rows before the pipeline loads")
+        let wrongTask = try CLI.run(["batch", crops.path, "--task", "smile", "--output", none.path, "--labels", "detector-head"])
+        XCTAssertEqual(wrongTask.status, 2, wrongTask.stderr)
+        XCTAssertTrue(wrongTask.stderr.contains("--labels is for --task characters"), wrongTask.stderr)
+    }
+
     func testEveryKindOfBadFileIsAnErrorRowAndTheRunGoesOn() throws {
         let dir = try CLI.temporaryDirectory(for: self)
         let input = dir.appendingPathComponent("in")

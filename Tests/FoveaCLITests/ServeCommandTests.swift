@@ -87,6 +87,20 @@ final class ServeCommandTests: XCTestCase {
         XCTAssertFalse(stopped.crashed)
     }
 
+    func testDetectorHeadLabelsAnswerWhatDetectPrintsWithThem() throws {
+        let head = CLI.packageRoot.appendingPathComponent("Models/ocr-detector-head.safetensors").path
+        let server = try ServerProcess(["--detector", head])
+        let path = samples.appendingPathComponent("line-000002.png").path
+        let cli = try cliJSON(["detect", "--json", "--labels", "detector-head", "--model", head, path])
+        let http = try server.request("POST", "/v1/characters?labels=detector-head", body: try line(2), contentType: "image/png")
+        XCTAssertEqual(http.status, 200, http.text)
+        XCTAssertEqual(comparable(http.json), comparable(cli.first))
+        // Without the option the same server labels with the classifier, as detect does with that model.
+        let byClassifier = try server.request("POST", "/v1/characters", body: try line(2), contentType: "image/png")
+        XCTAssertEqual(comparable(byClassifier.json), comparable(try cliJSON(["detect", "--json", "--model", head, path]).first))
+        XCTAssertEqual(server.stop().status, 0)
+    }
+
     func testEveryBadRequestGetsItsStatusAndAJSONError() throws {
         let server = try ServerProcess(["--max-body-bytes", "20000", "--max-pixels", "5000"])
         let png = try line(3)  // 140x31 = 4340 pixels, 8,979 bytes: inside both limits
@@ -109,6 +123,12 @@ final class ServeCommandTests: XCTestCase {
                     containing: "true or false")
         assertError(try server.request("POST", "/v1/smile?min_face_score=-1", body: png, contentType: "image/png"), 422,
                     containing: "min_face_score")
+        assertError(try server.request("POST", "/v1/characters?labels=tesseract", body: png, contentType: "image/png"), 422,
+                    containing: "classifier or detector-head")
+        assertError(try server.request("POST", "/v1/characters?labels=detector-head", body: png, contentType: "image/png"), 422,
+                    containing: "no class head")
+        assertError(try server.request("POST", "/v1/characters?labels=detector-head&segmenter=classic", body: png, contentType: "image/png"),
+                    422, containing: "classic segmenter has no class head")
         let onePixel = try Data(contentsOf: fixtures.appendingPathComponent("one-pixel.png"))
         assertError(try server.request("POST", "/v1/smile?face_crop=true", body: onePixel, contentType: "image/png"), 422,
                     containing: "too small")
