@@ -2,7 +2,8 @@
 // per-channel multipliers, rounding half away from zero, clamping, and
 // padding at the input zero point, against values worked out by hand; the
 // fast path byte for byte against the reference loop on random shapes and
-// extreme values, in every instruction set this CPU runs; int8 max pooling.
+// extreme values, in every instruction set this CPU runs, and its fallback to
+// the reference for zero points outside int8; int8 max pooling.
 import FoveaEngine
 import XCTest
 
@@ -111,6 +112,22 @@ final class Int8ConvolutionTests: XCTestCase {
         XCTAssertEqual(Int8Convolution.run(x, batch: 13, shape: shape, inputZeroPoint: -3, weights: weights, bias: bias,
                                            multipliers: multipliers, outputZeroPoint: 5, range: -128...127), expected)
         XCTAssertGreaterThan(Set(expected).count, 100, "outputs spread over the int8 range, not all clamped")
+    }
+
+    func testZeroPointsOutsideInt8FallBackToTheReference() {
+        // The VNNI layout keeps zp + 128 in a byte: 200 does not fit, so the reference runs.
+        let shape = Int8ConvolutionShape(height: 3, width: 3, channels: 2, kernelHeight: 3, kernelWidth: 3, stride: 1,
+                                         padTop: 1, padLeft: 1, outHeight: 3, outWidth: 3, filters: 3)
+        var random = Random(state: 11)
+        let x = (0..<18).map { _ in random.int8(extreme: false) }, weights = (0..<54).map { _ in random.int8(extreme: false) }
+        for (zpIn, zpOut) in [(200, 0), (-300, 3), (0, 70_000)] {
+            let expected = Int8Convolution.reference(x, batch: 1, shape: shape, inputZeroPoint: zpIn, weights: weights,
+                                                     bias: [1, -2, 3], multipliers: [0.01, 0.002, 0.0003],
+                                                     outputZeroPoint: zpOut, range: -128...127)
+            XCTAssertEqual(Int8Convolution.run(x, batch: 1, shape: shape, inputZeroPoint: zpIn, weights: weights,
+                                               bias: [1, -2, 3], multipliers: [0.01, 0.002, 0.0003],
+                                               outputZeroPoint: zpOut, range: -128...127), expected, "\(zpIn), \(zpOut)")
+        }
     }
 
     func testMaxPoolTakesTheLargestInBoundsValueOfEachWindow() {
