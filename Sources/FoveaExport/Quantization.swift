@@ -3,8 +3,9 @@
 // biases int32 at input scale × weight scale, activations asymmetric int8 per
 // tensor with ranges calibrated on real images run through the float engine.
 // QuantizedGraph runs the result in Fovea (CFoveaKernels' int8 convolution,
-// int32 accumulation, per-channel requantization), so accuracy is measured
-// on the integer arithmetic itself, and TFLiteWriter writes it for LiteRT.
+// int32 accumulation, per-channel requantization; each node's weights packed
+// once for its fast path), so accuracy is measured on the integer arithmetic
+// itself, and TFLiteWriter writes it for LiteRT.
 // Handles chains of Conv2D / Dense (BatchNormalization folded, ReLU fused),
 // max pooling, Flatten / Reshape and a final softmax.
 import FoveaEngine
@@ -57,6 +58,33 @@ public struct QuantizedNode: Sendable {
     /// Output shape per sample.
     public var shape: [Int]
     public var output: QuantParams
+    /// `weights` packed for Int8Convolution on first use (shared by copies).
+    let packed = PackedFiltersCache()
+}
+
+/// A node's filters packed for Int8Convolution, kept with the weights array
+/// they came from. Packing costs about as much as running a small layer once,
+/// so `predict` packs each node once, not every call. A node whose weights
+/// were changed since has an array with other storage (this cache holds a
+/// reference, so a change copies), which compares unequal unless its values
+/// are the same: its filters are packed again.
+final class PackedFiltersCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var source: [Int8] = []
+    private var filters: Int8ConvolutionFilters?
+
+    func filters(_ weights: [Int8], _ s: Int8ConvolutionShape) -> Int8ConvolutionFilters {
+        lock.lock()
+        defer { lock.unlock() }
+        if let f = filters, f.filters == s.filters, f.kernelHeight == s.kernelHeight, f.kernelWidth == s.kernelWidth,
+           f.channels == s.channels, source == weights {
+            return f
+        }
+        let f = Int8ConvolutionFilters(weights: weights, filters: s.filters, kernelHeight: s.kernelHeight,
+                                       kernelWidth: s.kernelWidth, channels: s.channels)
+        (source, filters) = (weights, f)
+        return f
+    }
 }
 
 public struct QuantizedGraph: Sendable {
@@ -115,8 +143,8 @@ public struct QuantizedGraph: Sendable {
                      _ shape: Int8ConvolutionShape) -> [Int8] {
         let multipliers = node.weightScales.map { Double(input.scale) * Double($0) / Double(node.output.scale) }
         let low = node.relu ? Swift.max(-128, node.output.zeroPoint) : -128
-        return Int8Convolution.run(x, batch: n, shape: shape, inputZeroPoint: input.zeroPoint, weights: node.weights,
-                                   bias: node.bias, multipliers: multipliers, outputZeroPoint: node.output.zeroPoint,
+        return Int8Convolution.run(x, batch: n, shape: shape, inputZeroPoint: input.zeroPoint,
+                                   filters: node.packed.filters(node.weights, shape), bias: node.bias, multipliers: multipliers, outputZeroPoint: node.output.zeroPoint,
                                    range: low...127)
     }
 
@@ -125,17 +153,8 @@ public struct QuantizedGraph: Sendable {
         let (h, w, c) = (inShape[0], inShape[1], inShape[2]), (oh, ow) = (outShape[0], outShape[1])
         let padTop = p.same ? Swift.max((oh - 1) * p.stride + p.size - h, 0) / 2 : 0
         let padLeft = p.same ? Swift.max((ow - 1) * p.stride + p.size - w, 0) / 2 : 0
-        var y = [Int8](repeating: -128, count: n * oh * ow * c)
-        for img in 0..<n { for oy in 0..<oh { for ox in 0..<ow {
-            let o = ((img * oh + oy) * ow + ox) * c
-            for ky in 0..<p.size { for kx in 0..<p.size {
-                let iy = oy * p.stride + ky - padTop, ix = ox * p.stride + kx - padLeft
-                guard iy >= 0, iy < h, ix >= 0, ix < w else { continue }
-                let i = ((img * h + iy) * w + ix) * c
-                for ch in 0..<c where x[i + ch] > y[o + ch] { y[o + ch] = x[i + ch] }
-            } }
-        } } }
-        return y
+        return Int8Convolution.maxPool(x, batch: n, height: h, width: w, channels: c, size: p.size, stride: p.stride,
+                                       padTop: padTop, padLeft: padLeft, outHeight: oh, outWidth: ow)
     }
 }
 

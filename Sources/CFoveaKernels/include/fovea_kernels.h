@@ -186,11 +186,52 @@ void fovea_wino4_input_adjoint(const fovea_wino_geometry *g, const float *dv, lo
 // ---- int8 inference (int8_conv.c) ----
 /// Int8 convolution: y = clamp(round(multiplier[f] · (Σ (x − zp_in) · w + bias[f])) + zp_out, qmin, qmax),
 /// NHWC input/output, weights [filters][kh][kw][c], padding at the input zero point.
-/// A dense layer is the 1x1 case on a 1x1 map.
-void fovea_q8_conv(const int8_t *x, long n, long h, long w, long c, int zp_in,
-                   const int8_t *weights, const int32_t *bias, long kh, long kw, long stride,
-                   long pad_top, long pad_left, long out_h, long out_w, long filters,
-                   const double *multiplier, int zp_out, int qmin, int qmax, int8_t *y);
+/// A dense layer is the 1x1 case on a 1x1 map. The plain loop, kept as the
+/// oracle for the fast path below (which gives the same bytes).
+void fovea_q8_conv_reference(const int8_t *x, long n, long h, long w, long c, int zp_in,
+                             const int8_t *weights, const int32_t *bias, long kh, long kw, long stride,
+                             long pad_top, long pad_left, long out_h, long out_w, long filters,
+                             const double *multiplier, int zp_out, int qmin, int qmax, int8_t *y);
+
+/// Instruction sets of the fast path: AVX-512 VNNI, AVX2, plain C.
+enum { FOVEA_Q8_GENERIC = 0, FOVEA_Q8_AVX2 = 1, FOVEA_Q8_VNNI = 2 };
+/// The best one this CPU runs, and a name for each ("avx512-vnni", "avx2", "generic").
+int fovea_q8_best_isa(void);
+const char *fovea_q8_isa_name(int isa);
+
+/// One convolution's geometry (per image; the filters carry kh, kw, c too).
+typedef struct {
+    long h, w, c, kh, kw, stride, pad_top, pad_left, out_h, out_w;
+} fovea_q8_geometry;
+
+/// Weights [filters][kh][kw][c] packed for the fast path of instruction set
+/// `isa` (-1: the best this CPU runs); NULL when out of memory or for an
+/// instruction set the CPU lacks. Immutable once made: calls may share it.
+typedef struct fovea_q8_filters fovea_q8_filters;
+fovea_q8_filters *fovea_q8_filters_pack(const int8_t *weights, long filters, long kh, long kw, long c, int isa);
+void fovea_q8_filters_free(fovea_q8_filters *f);
+int fovea_q8_filters_isa(const fovea_q8_filters *f);
+/// Whether the fast path takes this geometry and these parameters (the
+/// zero points and the clamp within what its layouts hold; otherwise use
+/// the reference).
+int fovea_q8_accepts(const fovea_q8_filters *f, const fovea_q8_geometry *g, int zp_in, int zp_out, int qmin, int qmax);
+/// Bytes of the padded input buffer for n images.
+size_t fovea_q8_input_bytes(const fovea_q8_filters *f, const fovea_q8_geometry *g, long n);
+/// Copies images img_begin..<img_end of x into the padded buffer (border at
+/// the input zero point, channels rounded up for the packed filters).
+void fovea_q8_prepare_input(const fovea_q8_filters *f, const fovea_q8_geometry *g, const int8_t *x, int zp_in,
+                            long img_begin, long img_end, void *padded);
+/// Output pixels m_begin..<m_end (counted over the batch, row-major: image,
+/// row, column) of y, each `filters` int8 values, from the padded buffer:
+/// the same values as fovea_q8_conv_reference. -1 when out of memory.
+int fovea_q8_conv_packed(const fovea_q8_filters *f, const fovea_q8_geometry *g, const void *padded, int zp_in,
+                         const int32_t *bias, const double *multiplier, int zp_out, int qmin, int qmax,
+                         long m_begin, long m_end, int8_t *y);
+
+/// Int8 max pooling, NHWC, window size x size: the largest in-bounds value
+/// of each window (-128 when none is), the input's quantization kept.
+void fovea_q8_maxpool(const int8_t *x, long n, long h, long w, long c, long size, long stride, long pad_top,
+                      long pad_left, long out_h, long out_w, int8_t *y);
 
 #ifdef __cplusplus
 }
