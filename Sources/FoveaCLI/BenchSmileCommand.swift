@@ -32,7 +32,7 @@ struct BenchSmileCommand: ParsableCommand {
         guard !images.isEmpty, rounds >= 1, threads >= 1 else { throw ValidationError("give crops, --rounds ≥ 1 and --threads ≥ 1") }
         Engine.setThreads(threads)
         let path = try model ?? ModelLocator.model(named: FaceAnalyzer.defaultFileName, hint: "train one: Tools/train_face_models.sh").path
-        let pipeline = SmilePipeline(analyzer: try FaceAnalyzer(contentsOf: path), finder: nil)
+        let pipeline = SmilePipeline(analyzer: try FaceAnalyzer(contentsOf: path, landmarks: SmilePipeline.defaultLandmarkModel()), finder: nil)
         let crops = try images.map { try Image(contentsOf: $0) }
         for c in crops { _ = try pipeline.read(c, faceCrop: true) }
         var times = [Double]()
