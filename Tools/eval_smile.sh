@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The face-crop model's figures on the TEST split of ../shared/datasets/smiles
-# (never used for a choice): landmark NME per point and overall beside the
+# The face models' figures on the TEST split of ../shared/datasets/smiles
+# (never used for a choice; points from Models/face-landmarks.safetensors,
+# smile from Models/face-crop.safetensors): landmark NME per point and overall beside the
 # mean-shape baseline, smile ROC-AUC and accuracy, the reliability diagram;
 # the speed of one crop end to end; and OpenCV's Haar smile cascade on the
 # same crops (a venv .venv-smile-peer with opencv-python-headless is made).
@@ -15,7 +16,11 @@ mkdir -p "$out"
 fovea=.build/release/fovea
 echo "== Fovea, test split"
 $fovea evaluate-faces --data "$data" --split test --reliability "$out/reliability.png" --list-split "$out/test-split.csv"
-$fovea evaluate-faces --data "$data" --split validation --list-split "$out/validation-split.csv" > /dev/null
+echo "== Fovea, validation split (where checkpoints, flip averaging, calibration and threshold were chosen)"
+$fovea evaluate-faces --data "$data" --split validation --list-split "$out/validation-split.csv"
+echo "== the same, each crop read once (no flip averaging), then the face-crop model's own landmark head"
+$fovea evaluate-faces --data "$data" --split validation --no-flip | sed -n 2p
+$fovea evaluate-faces --data "$data" --split validation --own-landmarks | sed -n 2p
 echo "== Fovea, speed: one 64x64 crop end to end (decode excluded), one thread"
 $fovea bench-smile --threads 1 Datasets/smiles-sample/images/*.jpg
 venv=.venv-smile-peer

@@ -1,19 +1,31 @@
 #!/usr/bin/env bash
-# Trains the committed face-crop model (Models/face-crop.safetensors: 10
-# landmarks + smile score) on ../shared/datasets/smiles (the train split;
-# validation picks the checkpoint, calibration and threshold).
-# Usage: Tools/train_face_models.sh [EPOCHS]   (env: SMILES_DIR, OUT_DIR, THREADS)
+# Trains the committed face models on ../shared/datasets/smiles (the train
+# split; validation picks checkpoints, calibration and threshold):
+#   Models/face-crop.safetensors       10 landmarks + smile score (the smile is used)
+#   Models/face-landmarks.safetensors  the landmark model alone (its points are used)
+# Usage: Tools/train_face_models.sh [EPOCHS] [LANDMARK_EPOCHS]
+#   env: ONLY=face-crop|landmarks (one of the two), SMILES_DIR, OUT_DIR, THREADS
 set -euo pipefail
 cd "$(dirname "$0")/.."
 Tools/setup.sh
 data=${SMILES_DIR:-../shared/datasets/smiles}
 out=${OUT_DIR:-out/face}
-epochs=${1:-12}
+epochs=${1:-20}
+landmark_epochs=${2:-30}
+only=${ONLY:-}
 threads=()
 [ -n "${THREADS:-}" ] && threads=(--threads "$THREADS")
 swift build -c release
 mkdir -p "$out"
-start=$(date +%s)
-.build/release/fovea train landmarks --data "$data" --epochs "$epochs" --output "$out/face-crop.safetensors" \
-  --plots-dir "$out" "${threads[@]}" 2>&1 | tee "$out/training.log"
-echo "training took $(( $(date +%s) - start )) s" | tee -a "$out/training.log"
+if [ "$only" != landmarks ]; then
+  start=$(date +%s)
+  .build/release/fovea train landmarks --data "$data" --epochs "$epochs" --output "$out/face-crop.safetensors" \
+    --plots-dir "$out" "${threads[@]}" 2>&1 | tee "$out/training.log"
+  echo "training took $(( $(date +%s) - start )) s" | tee -a "$out/training.log"
+fi
+if [ "$only" != face-crop ]; then
+  start=$(date +%s)
+  .build/release/fovea train landmarks --landmarks-only --data "$data" --epochs "$landmark_epochs" \
+    --output "$out/face-landmarks.safetensors" --plots-dir "$out" "${threads[@]}" 2>&1 | tee "$out/landmark-training.log"
+  echo "training took $(( $(date +%s) - start )) s" | tee -a "$out/landmark-training.log"
+fi

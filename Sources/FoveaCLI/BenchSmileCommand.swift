@@ -25,6 +25,12 @@ struct BenchSmileCommand: ParsableCommand {
     @Option(help: "Face-crop model (default: the committed one).")
     var model: String?
 
+    @Option(help: "Landmark model (default: the committed one).")
+    var landmarkModel: String?
+
+    @Flag(help: "Read each crop once for its points, without averaging with its mirror image.")
+    var noFlip = false
+
     func run() throws {
         #if DEBUG
         note("warning: this fovea is a debug build; its figures are not representative")
@@ -32,7 +38,9 @@ struct BenchSmileCommand: ParsableCommand {
         guard !images.isEmpty, rounds >= 1, threads >= 1 else { throw ValidationError("give crops, --rounds ≥ 1 and --threads ≥ 1") }
         Engine.setThreads(threads)
         let path = try model ?? ModelLocator.model(named: FaceAnalyzer.defaultFileName, hint: "train one: Tools/train_face_models.sh").path
-        let pipeline = SmilePipeline(analyzer: try FaceAnalyzer(contentsOf: path), finder: nil)
+        let analyzer = try FaceAnalyzer(contentsOf: path, landmarks: landmarkModel ?? SmilePipeline.defaultLandmarkModel())
+        if noFlip { analyzer.landmarker?.flipAveraging = false }
+        let pipeline = SmilePipeline(analyzer: analyzer, finder: nil)
         let crops = try images.map { try Image(contentsOf: $0) }
         for c in crops { _ = try pipeline.read(c, faceCrop: true) }
         var times = [Double]()

@@ -24,6 +24,15 @@ struct EvaluateFacesCommand: ParsableCommand {
     @Option(help: "Face-crop model (default: the committed one).")
     var model: String?
 
+    @Option(help: "Landmark model (default: the committed one).")
+    var landmarkModel: String?
+
+    @Flag(help: "Take the points from the face-crop model's own landmark head instead of a landmark model.")
+    var ownLandmarks = false
+
+    @Flag(help: "Read each crop once, without averaging with its mirror image.")
+    var noFlip = false
+
     @Option(help: "Write the reliability diagram (PNG) here.")
     var reliability: String?
 
@@ -39,7 +48,9 @@ struct EvaluateFacesCommand: ParsableCommand {
 
     func run() throws {
         let path = try model ?? ModelLocator.model(named: FaceAnalyzer.defaultFileName, hint: "train one: Tools/train_face_models.sh").path
-        let analyzer = try FaceAnalyzer(contentsOf: path)
+        let landmarks = ownLandmarks ? nil : (landmarkModel ?? SmilePipeline.defaultLandmarkModel())
+        let analyzer = try FaceAnalyzer(contentsOf: path, landmarks: landmarks)
+        if noFlip { analyzer.landmarker?.flipAveraging = false }
         let set = try FaceCropSet.load(folder: data)
         let parts = set.split()
         let indices = ["test": parts.test, "validation": parts.validation, "train": parts.train][split] ?? Array(0..<set.count)
@@ -67,7 +78,8 @@ struct EvaluateFacesCommand: ParsableCommand {
                              "threshold": analyzer.threshold])
             return
         }
-        print("\(split) split: \(e.faces) faces")
+        print("\(split) split: \(e.faces) faces; points from \(landmarks ?? "the face-crop model's head")"
+              + (analyzer.landmarker == nil ? "" : (noFlip ? ", one reading" : ", flip-averaged")))
         print(String(format: "landmark NME: %.2f%% (mean-shape baseline %.2f%%)", e.nme * 100, e.baselineNME * 100))
         for (k, name) in names.enumerated() {
             print(String(format: "  %-17@ %.2f%%  (baseline %.2f%%)", name, e.nmePerPoint[k] * 100, e.baselineNMEPerPoint[k] * 100))

@@ -38,6 +38,9 @@ struct SmileCommand: ParsableCommand {
     @Option(help: "Face-crop model (landmarks + smile; safetensors from `fovea train landmarks`).")
     var model: String?
 
+    @Option(help: "Landmark model (safetensors from `fovea train landmarks --landmarks-only`; default: the committed one).")
+    var landmarkModel: String?
+
     @Option(help: "Face detector (safetensors from `fovea train face-detector`; default: the committed one).")
     var faceDetector: String?
 
@@ -49,7 +52,7 @@ struct SmileCommand: ParsableCommand {
 
     func run() throws {
         try output.prepare()
-        let pipeline = try SmilePipeline.load(model: model, faceDetector: faceDetector, minFaceScore: minFaceScore)
+        let pipeline = try SmilePipeline.load(model: model, landmarks: landmarkModel, faceDetector: faceDetector, minFaceScore: minFaceScore)
         var failures = 0
         for file in images {
             let image: Image, reading: SmileReading

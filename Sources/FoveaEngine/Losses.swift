@@ -1,6 +1,7 @@
 // Losses: softmax cross-entropy (sparse or one-hot labels, fused with the
-// model's final softmax), mean squared error and smooth L1. Each returns the
-// mean loss over the batch and its gradient.
+// model's final softmax), mean squared error, smooth L1 and the wing loss of
+// landmark regression. Each returns the mean loss over the batch and its
+// gradient.
 
 import Foundation
 
@@ -181,6 +182,41 @@ public struct SmoothL1: Loss {
             } else {
                 total += Double(abs(d) - 0.5 * beta)
                 grad.data[i] = (d > 0 ? 1 : -1) * invCount
+            }
+        }
+        return (Float(total / Double(max(count, 1))), grad)
+    }
+}
+
+/// Wing loss (Feng et al., "Wing Loss for Robust Facial Landmark Localisation
+/// with CNNs", CVPR 2018), mean over all elements: w·ln(1 + |d|/ε) when
+/// |d| < w, |d| − C otherwise, with C = w − w·ln(1 + w/ε) so the two pieces
+/// meet. Its log part keeps the pull on small and medium errors that L1 and
+/// smooth L1 flatten out.
+public struct WingLoss: Loss {
+    public let width: Float
+    public let curvature: Float
+
+    public init(width: Float = 10, curvature: Float = 2) {
+        self.width = width
+        self.curvature = curvature
+    }
+
+    public func compute(prediction: Tensor, target: Tensor) -> (loss: Float, grad: Tensor) {
+        let count = prediction.count
+        let grad = Tensor(uninitializedShape: prediction.shape)
+        var total = 0.0
+        let invCount = 1 / Float(max(count, 1))
+        let c = width - width * log(1 + width / curvature)
+        for i in 0..<count {
+            let d = prediction.data[i] - target.data[i]
+            let a = abs(d), sign: Float = d > 0 ? 1 : (d < 0 ? -1 : 0)
+            if a < width {
+                total += Double(width * log(1 + a / curvature))
+                grad.data[i] = sign * width / (curvature + a) * invCount
+            } else {
+                total += Double(a - c)
+                grad.data[i] = sign * invCount
             }
         }
         return (Float(total / Double(max(count, 1))), grad)

@@ -248,6 +248,8 @@ public struct MultiOutputModelFile {
             return ["class_name": "MeanSquaredError", "config": [String: Any]()]
         case let l as SmoothL1:
             return ["class_name": "SmoothL1", "config": ["beta": Double(l.beta)]]
+        case let l as WingLoss:
+            return ["class_name": "WingLoss", "config": ["width": Double(l.width), "curvature": Double(l.curvature)]]
         default:
             throw EngineError.invalidArgument("cannot save a head loss of type \(type(of: loss))")
         }
@@ -263,9 +265,11 @@ public struct MultiOutputModelFile {
             return MeanSquaredError()
         case "SmoothL1":
             return SmoothL1(beta: Float(config["beta"] as? Double ?? 1))
+        case "WingLoss":
+            return WingLoss(width: Float(config["width"] as? Double ?? 10), curvature: Float(config["curvature"] as? Double ?? 2))
         default:
             throw ModelFileError.badArchitecture(
-                file: source, reason: "unknown head loss \(object["class_name"] ?? "nil"); expected SoftmaxCrossEntropy, MeanSquaredError or SmoothL1")
+                file: source, reason: "unknown head loss \(object["class_name"] ?? "nil"); expected SoftmaxCrossEntropy, MeanSquaredError, SmoothL1 or WingLoss")
         }
     }
 }

@@ -29,6 +29,16 @@ public struct BatchProgress: Sendable {
     public let loss: Float
     public let accuracy: Float?
     public let imagesPerSecond: Double
+
+    public init(epoch: Int, epochs: Int, batch: Int, batchCount: Int, loss: Float, accuracy: Float?, imagesPerSecond: Double) {
+        self.epoch = epoch
+        self.epochs = epochs
+        self.batch = batch
+        self.batchCount = batchCount
+        self.loss = loss
+        self.accuracy = accuracy
+        self.imagesPerSecond = imagesPerSecond
+    }
 }
 
 /// Reported at the end of every epoch.

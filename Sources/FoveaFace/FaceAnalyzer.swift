@@ -3,6 +3,8 @@
 // landmarks (20 coordinates, the keypoint regressor) and the smile (a
 // 2-class softmax), whose probability is then calibrated (Platt scaling
 // fitted on validation) and thresholded, both recorded in the model file.
+// With a FaceLandmarker beside it (the landmark regressor trained and
+// checkpointed for landmarks alone), the points come from that instead.
 import FoveaEngine
 import FoveaImage
 import Foundation
@@ -37,13 +39,22 @@ public final class FaceAnalyzer: @unchecked Sendable {
     public let plattA: Double
     public let plattB: Double
     public let threshold: Double
+    /// Where the points come from when set (else the landmark head here).
+    public let landmarker: FaceLandmarker?
 
-    public init(model: MultiOutputModel, training: [String: String]) {
+    public init(model: MultiOutputModel, training: [String: String], landmarker: FaceLandmarker? = nil) {
         self.model = model
         self.training = training
+        self.landmarker = landmarker
         plattA = Double(training["platt_a"] ?? "") ?? 1
         plattB = Double(training["platt_b"] ?? "") ?? 0
         threshold = Double(training["smile_threshold"] ?? "") ?? 0.5
+    }
+
+    /// The face-crop model at `path`, with the landmark model at `landmarks` when given.
+    public convenience init(contentsOf path: String, landmarks: String?) throws {
+        let base = try FaceAnalyzer(contentsOf: path)
+        self.init(model: base.model, training: base.training, landmarker: try landmarks.map { try FaceLandmarker(contentsOf: $0) })
     }
 
     public convenience init(contentsOf path: String) throws {
@@ -115,7 +126,8 @@ public final class FaceAnalyzer: @unchecked Sendable {
     }
 
     public func analyze(_ pixels: [UInt8], count: Int) -> [FaceAnalysis] {
-        let (marks, logits) = raw(pixels, count: count)
+        let (ownMarks, logits) = raw(pixels, count: count)
+        let marks = landmarker?.points(pixels, count: count) ?? ownMarks
         return (0..<count).map { i in
             let probability = calibrated(logit: logits[i])
             return FaceAnalysis(landmarks: (0..<10).map { (marks[i * 20 + 2 * $0], marks[i * 20 + 2 * $0 + 1]) },

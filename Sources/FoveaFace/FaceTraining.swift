@@ -110,11 +110,12 @@ public enum FaceTraining {
 
     public static func train(set: FaceCropSet, options: FaceTrainingOptions, output: URL,
                              onBatch: ((BatchProgress) -> Void)? = nil,
-                             onEpoch: ((EpochResult, Bool) -> Void)? = nil) throws -> (history: History, bestEpoch: Int, validation: FaceEvaluation) {
+                             onEpoch: ((EpochResult, Double, Bool) -> Void)? = nil) throws -> (history: History, bestEpoch: Int, validation: FaceEvaluation) {
         let (trainIndices, validationIndices, _) = set.split()
         let train = set.subset(trainIndices), validation = set.subset(validationIndices)
         let t = trainingTensors(train, seed: options.seed)
         let v = tensors(validation)
+        let validationTruth = validation.landmarks.compactMap { $0 }
         Engine.seed(options.seed)
         let model = try FaceAnalyzer.makeModel(meanFace: FaceMetrics.meanShape(train.landmarks.compactMap { $0 }))
         let steps = (t.x.batchCount + options.batchSize - 1) / options.batchSize
@@ -144,7 +145,10 @@ public enum FaceTraining {
                         return .stop
                     }
                 }
-                onEpoch?(result, saved)
+                let marks = model.predict(v.x, batchSize: 256)["landmarks"]!.data.map(FaceAnalyzer.decode)
+                let nme = FaceMetrics.nme(predicted: (0..<validationTruth.count).map { Array(marks[($0 * 20)..<(($0 + 1) * 20)]) },
+                                          truth: validationTruth).overall
+                onEpoch?(result, nme, saved)
                 return .proceed
             }))
         if let failure { throw failure }

@@ -76,13 +76,16 @@ public final class SmilePipeline: @unchecked Sendable {
     }
 
     /// The pipeline `fovea smile`, the batch runner and the service build:
-    /// the face-crop model at `model`, else the committed one; the face
+    /// the face-crop model at `model`, else the committed one; the landmark
+    /// model at `landmarks`, else the committed one when there is one (without
+    /// it the points come from the face-crop model's own head); the face
     /// detector `finder`, else the one at `faceDetector`, else the committed
     /// one when there is one (without any, only face crops can be read).
-    public static func load(model: String? = nil, finder: FaceFinding? = nil, faceDetector: String? = nil,
-                            minFaceScore: Double = 0.5) throws -> SmilePipeline {
+    public static func load(model: String? = nil, landmarks: String? = nil, finder: FaceFinding? = nil,
+                            faceDetector: String? = nil, minFaceScore: Double = 0.5) throws -> SmilePipeline {
         let path = try model ?? ModelLocator.model(named: FaceAnalyzer.defaultFileName,
                                                    hint: "train one: Tools/train_face_models.sh").path
+        let landmarks = landmarks ?? defaultLandmarkModel()
         var finder = finder
         if finder == nil {
             if let faceDetector {
@@ -91,7 +94,13 @@ public final class SmilePipeline: @unchecked Sendable {
                 finder = try FaceDetector(contentsOf: found.path)
             }
         }
-        return SmilePipeline(analyzer: try FaceAnalyzer(contentsOf: path), finder: finder, minFaceScore: minFaceScore)
+        return SmilePipeline(analyzer: try FaceAnalyzer(contentsOf: path, landmarks: landmarks), finder: finder,
+                             minFaceScore: minFaceScore)
+    }
+
+    /// The committed landmark model's path, nil when there is none.
+    public static func defaultLandmarkModel() -> String? {
+        (try? ModelLocator.model(named: FaceLandmarker.defaultFileName, hint: ""))?.path
     }
 
     public func read(_ image: Image, faceCrop: Bool) throws -> SmileReading {

@@ -85,4 +85,22 @@ final class LossesTests: XCTestCase {
         let numeric = numericGradient(of: q, eps: 1e-3) { Double(SmoothL1(beta: 0.5).compute(prediction: q, target: u).loss) }
         XCTAssertLessThan(relativeError(analytic, numeric), 1e-2)
     }
+
+    func testWingLossByHandAndGradient() {
+        // w = 10, ε = 2, d = [1, −12, 0]: 10·ln 1.5 = 4.0546511; 12 − C with
+        // C = 10 − 10·ln 6 = −7.9175947 → 19.9175947; 0 → mean 7.9907486.
+        let p = Tensor(shape: [1, 3], data: [2, -11, 5])
+        let t = Tensor(shape: [1, 3], data: [1, 1, 5])
+        let (value, grad) = WingLoss(width: 10, curvature: 2).compute(prediction: p, target: t)
+        XCTAssertEqual(value, 7.9907486, accuracy: 1e-5)
+        // dL/dd: w/(ε + |d|)·sign / n = 10/3/3; beyond w: sign / n = −1/3; 0 at d = 0.
+        XCTAssertEqual(grad.data[0], 10.0 / 9, accuracy: 1e-6)
+        XCTAssertEqual(grad.data[1], -1.0 / 3, accuracy: 1e-6)
+        XCTAssertEqual(grad.data[2], 0)
+        let q = randomTensor([2, 4], seed: 8, scale: 3), u = randomTensor([2, 4], seed: 9)
+        let wing = WingLoss(width: 1.5, curvature: 0.5)
+        let analytic = wing.compute(prediction: q, target: u).grad.data.map(Double.init)
+        let numeric = numericGradient(of: q, eps: 1e-3) { Double(wing.compute(prediction: q, target: u).loss) }
+        XCTAssertLessThan(relativeError(analytic, numeric), 1e-2)
+    }
 }
