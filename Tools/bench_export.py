@@ -252,7 +252,7 @@ def main(argv):
         f"{started:%Y-%m-%d %H:%M} UTC, {seconds:.0f} s",
         f"CPU: {machine['cpu']}, {machine['cores']} cores (Fovea kernels: {machine['kernels']}); "
         f"1-minute load average {load_start:.2f} at start, {load_end:.2f} at end"
-        + (" (other work was running: figures are noisy)" if max(load_start, load_end) > 0.5 else ""),
+        + (" (other work was running: figures are noisy)" if max(load_start, load_end) > 1.5 else ""),
         f"fovea {fovea_info['build'] if fovea_info else '?'} build (--threads); ONNX Runtime {onnxruntime.__version__} "
         f"(CPUExecutionProvider, intra_op_num_threads, inter_op 1); LiteRT {version('ai-edge-litert')} "
         f"(Interpreter num_threads, default XNNPACK delegate); Python {platform.python_version()}, numpy {np.__version__}",
