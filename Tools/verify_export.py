@@ -8,6 +8,10 @@ exits 1 when a tolerance is missed:
   probabilities (classifier, smile, detector heatmap): max |diff| <= 1e-4
   points and boxes in pixels (landmarks, size, offset): max |diff| <= 1e-3
   classifier: identical arg-max for every input.
+  detector with a class head: identical class_probabilities arg-max at every
+  cell Fovea keeps as a centre (heat a 3x3 local maximum of at least 0.3).
+  face-landmarks: also the flip averaging its metadata leaves to the caller, done
+  here on the exported file, against Fovea's flip-averaged points (<= 1e-3 px).
   int8 models (NAME ending in -int8, no ONNX file: give -): LiteRT's integer
   kernels against Fovea's, max |diff| <= 1/32 (8 steps of the 1/256 softmax
   output grid; the two requantize with different rounding) and identical arg-max.
@@ -32,8 +36,17 @@ import onnx
 import onnxruntime as ort
 from ai_edge_litert.interpreter import Interpreter
 
-TOLERANCE = {"probabilities": 1e-4, "smile": 1e-4, "heatmap": 1e-4,
-             "landmarks": 1e-3, "size": 1e-3, "offset": 1e-3}
+TOLERANCE = {"probabilities": 1e-4, "smile": 1e-4, "heatmap": 1e-4, "class_probabilities": 1e-4,
+             "landmarks": 1e-3, "flip-averaged": 1e-3, "size": 1e-3, "offset": 1e-3}
+PEAK_HEAT = 0.3  # Fovea keeps a cell whose heat is a 3x3 local maximum of at least this
+
+
+def peak_cells(heat):
+    """Cells of [N, H, W, 1] heat that are 3x3 local maxima of at least PEAK_HEAT."""
+    h = heat[..., 0]
+    padded = np.pad(h, ((0, 0), (1, 1), (1, 1)), constant_values=-np.inf)
+    windows = np.stack([padded[:, dy:dy + h.shape[1], dx:dx + h.shape[2]] for dy in range(3) for dx in range(3)])
+    return (h >= windows.max(0)) & (h >= PEAK_HEAT)
 
 
 def onnx_runner(path):
@@ -55,6 +68,19 @@ def litert_runner(path):
     def run(x):
         return runner(image=x)
     return run
+
+
+# Point pairs a left-right mirror swaps (eye_left/eye_right, mouth_left/mouth_right).
+MIRROR = [1, 0, 2, 4, 3, 5, 6, 7, 8, 9]
+
+
+def flip_averaged(run, x):
+    """The caller's flip averaging on an exported landmark file, as its metadata says:
+    the crop and its mirror, the mirror's points mapped back, the two averaged."""
+    direct = run(x)["landmarks"].reshape(-1, 10, 2)
+    mirrored = run(np.ascontiguousarray(x[:, :, ::-1, :]))["landmarks"].reshape(-1, 10, 2)[:, MIRROR]
+    mirrored[..., 0] = x.shape[2] - 1 - mirrored[..., 0]
+    return ((direct + mirrored) / 2).reshape(-1, 20)
 
 
 def check(name, onnx_path, tflite_path, reference):
@@ -87,15 +113,24 @@ def check(name, onnx_path, tflite_path, reference):
                 if out == "probabilities":
                     argmax_same += int((got.argmax(1) == want.argmax(1)).sum())
                     argmax_total += got.shape[0]
+                averaged = os.path.join(batch, "landmarks-flip-averaged.npy")
+                if out == "landmarks" and os.path.exists(averaged):
+                    diff = float(np.abs(flip_averaged(run, x) - np.load(averaged)).max())
+                    worst["flip-averaged"] = max(worst.get("flip-averaged", 0.0), diff)
+                if out == "class_probabilities":
+                    peaks = peak_cells(np.load(os.path.join(batch, "heatmap.npy")))
+                    argmax_same += int((got.argmax(-1) == want.argmax(-1))[peaks].sum())
+                    argmax_total += int(peaks.sum())
         for out, diff in sorted(worst.items()):
             limit = 1 / 32 if int8 else TOLERANCE[out]
             verdict = "ok" if diff <= limit else "FAIL"
             ok &= diff <= limit
-            print(f"  {runtime:11s} {out:13s} max |diff| {diff:.3g} (limit {limit:g}) over {count} inputs  {verdict}")
+            print(f"  {runtime:11s} {out:19s} max |diff| {diff:.3g} (limit {limit:g}) over {count} inputs  {verdict}")
         if argmax_total:
             same = argmax_same == argmax_total
             ok &= same
-            print(f"  {runtime:11s} arg-max identical for {argmax_same}/{argmax_total}  {'ok' if same else 'FAIL'}")
+            where = " peak cells" if "class_probabilities" in worst else ""
+            print(f"  {runtime:11s} arg-max identical for {argmax_same}/{argmax_total}{where}  {'ok' if same else 'FAIL'}")
     return ok
 
 

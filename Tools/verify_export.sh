@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
-# Exports every committed model to ONNX and TensorFlow Lite and checks both
+# Exports every committed model with an export contract (all but face-detector,
+# which has none yet) to ONNX and TensorFlow Lite and checks both
 # against Fovea on real inputs: onnx.checker, then ONNX Runtime's and LiteRT's
 # outputs against Fovea's on the same preprocessed tensors (Tools/verify_export.py).
 # Inputs (1,000 a model when the shared data sets are there, else the bundled ones):
 #   classifiers   the first 1,000 images of the EMNIST pool test split (../shared/datasets/emnist)
-#   face crops    the first 1,000 crops of ../shared/datasets/smiles (labels.csv order)
+#   face crops    the first 1,000 crops of ../shared/datasets/smiles (labels.csv order), for
+#                 face-crop and face-landmarks (the single forward pass, no flip averaging)
 #   coverage      a seeded random model with the layer types the committed ones lack
 #                 (verify_export.py --make-coverage-model), on the EMNIST images
 #   int8          emnist-default quantized by `fovea quantize` (calibrated on the first 2,000
 #                 pool train images), its TFLite file in LiteRT against Fovea's int8 kernels
 #   detector      the 12 bundled lines (Datasets/ocr-samples) + 988 lines made by
-#                 `fovea synth-lines` from the pool test split (seed 15)
+#                 `fovea synth-lines` from the pool test split (seed 15), for ocr-detector and
+#                 ocr-detector-head (its class head also checked by arg-max at the peak cells)
 # Environment:
 #   FOVEA_EXPORT_VENV  a venv with onnx, onnxruntime, ai-edge-litert, numpy
 #                      (default: .venv-export in the repository, created if missing)
@@ -62,15 +65,15 @@ fi
 
 "$venv/bin/python" Tools/verify_export.py --make-coverage-model "$out/coverage.safetensors"
 args=()
-for model in emnist-default ocr-classifier ocr-detector face-crop coverage; do
+for model in emnist-default ocr-classifier ocr-detector ocr-detector-head face-crop face-landmarks coverage; do
     file="Models/$model.safetensors"
     [ "$model" = coverage ] && file="$out/coverage.safetensors"
     for format in onnx tflite; do
         "$FOVEA_BIN" export "$file" --output "$out/$model.$format" >/dev/null
     done
     case "$model" in
-        ocr-detector) source=(--lines "$out/lines") ;;
-        face-crop) source=(--face-crops "$faces") ;;
+        ocr-detector*) source=(--lines "$out/lines") ;;
+        face-*) source=(--face-crops "$faces") ;;
         *) source=(--idx "$idx") ;;
     esac
     "$FOVEA_BIN" export-reference "$file" "${source[@]}" --count "$count" \

@@ -13,8 +13,10 @@ struct ExportCommand: ParsableCommand {
         discussion: """
         Classifiers take `image` [N, 28, 28, 1] (0..1, characters upright) and give `probabilities` \
         [N, classes]; the character detector takes `image` [N, H, W, 1] (H and W given at run time) \
-        and gives `heatmap`, `size` and `offset` on its stride-4 grid; the face-crop model takes \
-        `image` [N, 64, 64, 1] and gives `landmarks` [N, 20] (crop pixels) and `smile` [N, 2]. \
+        and gives `heatmap`, `size` and `offset` on its stride-4 (or 8) grid, with a class head \
+        also `class_probabilities` [N, H/4, W/4, classes]; the face-crop model takes `image` \
+        [N, 64, 64, 1] and gives `landmarks` [N, 20] (crop pixels) and `smile` [N, 2], the \
+        face-landmarks model `landmarks` alone (one pass; flip averaging is the caller's). \
         Labels, kind and preprocessing are in the file's metadata. The output is written to a \
         temporary file beside it and renamed only when complete.
         """

@@ -2,7 +2,8 @@
 // inputs, preprocessed as the pipelines do, in the exported contract's
 // terms, as .npy files, so Tools/verify_export.sh can feed the very same
 // input tensors to ONNX Runtime and LiteRT and compare like with like.
-// Layout: DIR/batch-NNNN/input.npy and one OUTPUT.npy per output.
+// Layout: DIR/batch-NNNN/input.npy and one OUTPUT.npy per output (for
+// face-landmarks also landmarks-flip-averaged.npy, Fovea's two-pass points).
 import ArgumentParser
 import FoveaEngine
 import FoveaExport
@@ -24,7 +25,7 @@ struct ExportReferenceCommand: ParsableCommand {
     @Option(help: "Classifier: an EMNIST IDX images file (read upright).")
     var idx: String?
 
-    @Option(help: "Face-crop model: a folder laid out as ../shared/datasets/smiles.")
+    @Option(help: "Face-crop or face-landmarks model: a folder laid out as ../shared/datasets/smiles.")
     var faceCrops: String?
 
     @Option(help: "Detector: a folder of text-line PNG files.")
@@ -53,6 +54,18 @@ struct ExportReferenceCommand: ParsableCommand {
                 let file = try ModelFile(contentsOf: URL(fileURLWithPath: model))
                 try write(batch: 0, input: x, outputs: [("probabilities", file.model.predict(x, batchSize: 256))])
             }
+        } else if let faceCrops, try MultiOutputModelFile(contentsOf: URL(fileURLWithPath: model)).training["kind"] == FaceLandmarker.kind {
+            // The exported file is the single forward pass; flip averaging is the caller's,
+            // so Fovea's flip-averaged points go beside it for checking the caller's recipe.
+            let landmarker = try FaceLandmarker(contentsOf: model)
+            let set = try FaceCropSet.load(folder: faceCrops, limit: count)
+            landmarker.flipAveraging = true
+            let averaged = landmarker.points(set.pixels, count: set.count)
+            landmarker.flipAveraging = false
+            let marks = landmarker.points(set.pixels, count: set.count)
+            try write(batch: 0, input: FaceAnalyzer.tensor(set.pixels, count: set.count),
+                      outputs: [("landmarks", Tensor(shape: [set.count, 20], data: marks)),
+                                ("landmarks-flip-averaged", Tensor(shape: [set.count, 20], data: averaged))])
         } else if let faceCrops {
             let analyzer = try FaceAnalyzer(contentsOf: model)
             let set = try FaceCropSet.load(folder: faceCrops, limit: count)
@@ -76,10 +89,26 @@ struct ExportReferenceCommand: ParsableCommand {
                     return Tensor(shape: [1, h, w, range.count], data: out)
                 }
                 let x = Tensor(shape: [1, CharacterDetector.inputHeight, input.width, 1], data: input.detectorInput)
-                try write(batch: i, input: x, outputs: [
+                var outputs = [
                     ("heatmap", channels(0..<1) { 1 / (1 + exp(-$0)) }),
                     ("size", channels(1..<3) { $0 * stride }), ("offset", channels(3..<5) { $0 * stride }),
-                ])
+                ]
+                let classes = detector.geometry.classes
+                if classes > 0 {
+                    // Softmax over each cell's class logits (max subtracted, in Double), as the detector reads them at a centre.
+                    let logits = channels(5..<(5 + classes)) { $0 }.data
+                    var probabilities: [Float] = []
+                    probabilities.reserveCapacity(logits.count)
+                    for row in Swift.stride(from: 0, to: logits.count, by: classes) {
+                        let cell = logits[row..<(row + classes)]
+                        let top = cell.max()!
+                        let e = cell.map { exp(Double($0 - top)) }
+                        let sum = e.reduce(0, +)
+                        probabilities += e.map { Float($0 / sum) }
+                    }
+                    outputs.append(("class_probabilities", Tensor(shape: [1, h, w, classes], data: probabilities)))
+                }
+                try write(batch: i, input: x, outputs: outputs)
             }
             note("\(min(count, files.count)) lines")
         }

@@ -1,8 +1,10 @@
 // ModelContract: what an exported file promises its users, per kind of
 // Fovea model: the input and output names and shapes, the post-processing
 // moved into the graph so that outputs mean what Fovea's pipelines mean
-// (face landmarks in crop pixels, the detector's heat as a probability and
-// its sizes and offsets in input pixels), and the metadata written beside.
+// (face landmarks in crop pixels, the detector's heat as a probability, its
+// sizes and offsets in input pixels and a class head's logits as softmax
+// probabilities), and the metadata written beside (what is left to the
+// caller, such as face-landmarks' flip averaging, said there).
 import FoveaEngine
 import Foundation
 
@@ -39,6 +41,11 @@ public enum ModelContract {
         "float32 NHWC [N, H, W, 1], a text line made ink-high (1) on paper 0 whatever its polarity, background light flattened, the rows holding ink resampled to 32 pixels high, width a multiple of 4 (Fovea's LineInput); outputs on the stride-4 grid: heatmap = P(a character centre in the cell), size = box width, height in input pixels, offset = the centre's x, y offset from the cell's top-left corner in input pixels"
     public static let facePreprocessing =
         "float32 NHWC [N, 64, 64, 1], a 64x64 grey face crop (luma), pixel / 255, rows top to bottom; landmarks: 10 points as x, y pairs in crop pixels (centre of the top-left pixel at 0, 0); smile: softmax probabilities [no smile, smile], before the Platt calibration in platt_a / platt_b"
+
+    public static let landmarksPreprocessing =
+        "float32 NHWC [N, 64, 64, 1], a 64x64 grey face crop (luma), pixel / 255, rows top to bottom; landmarks: 10 points as x, y pairs in crop pixels (centre of the top-left pixel at 0, 0), from one forward pass (see flip_averaging)"
+    public static let flipAveraging =
+        "done by the caller, not in this file: Fovea also runs the crop mirrored left to right (pixel x → 63 − x), mirrors those points back (x → 63 − x, eye_left ↔ eye_right and mouth_left ↔ mouth_right swapped, the other points kept) and averages the two readings point by point"
 
     /// The export graph of the model in `file`.
     public static func graph(file: SafetensorsFile, source: String, batch: BatchSize) throws -> ExportGraph {
@@ -83,7 +90,8 @@ public enum ModelContract {
     }
 
     /// The detector: height and width given at run time, its last 1x1
-    /// convolution split into the three head maps.
+    /// convolution split into the three head maps, and with a K-class head
+    /// (metadata class_head = K, 5 + K filters) a fourth, the class softmax.
     static func detectorGraph(_ file: ModelFile, batch: BatchSize) throws -> ExportGraph {
         let model = file.model
         guard model.inputShape.count == 3, model.inputShape[2] == 1 else {
@@ -93,18 +101,25 @@ public enum ModelContract {
                      .dynamic("width", nominal: model.inputShape[1]), .fixed(1)]
         var builder = GraphBuilder()
         let (last, _) = try builder.append(model, input: "image", shape: shape)
-        guard let head = builder.nodes.popLast(), head.output == last, case .conv(let w) = head.op,
-              w.kernelHeight == 1, w.kernelWidth == 1, w.stride == 1, w.filters == 5, head.activation == .linear else {
+        let classes = Int(file.training["class_head"] ?? "0") ?? -1
+        let layerName = model.layers.last?.name ?? "?"
+        guard classes >= 0, let head = builder.nodes.popLast(), head.output == last, case .conv(let w) = head.op,
+              w.kernelHeight == 1, w.kernelWidth == 1, w.stride == 1, w.filters == 5 + classes, head.activation == .linear else {
+            let found = model.layers.last.flatMap { ($0 as? Conv2D)?.filters }.map { ", this one has \($0)" } ?? ""
             throw ExportError.unsupported(
-                layer: model.layers.last?.name ?? "?",
-                reason: "a character detector must end in a linear 1x1 Conv2D with 5 filters (heat, width, height, x and y offset), which the export splits into its three maps")
+                layer: layerName,
+                reason: "a character detector must end in a linear 1x1 Conv2D with 5 filters (heat, width, height, x and y offset), which the export splits into its three maps, or with 5 + K filters for a K-class head (metadata class_head = K, here \(file.training["class_head"] ?? "absent"))\(found)")
+        }
+        if classes > 0 && file.labels.count != classes {
+            throw ExportError.unsupported(layer: layerName, reason: "a class head of \(classes) classes needs \(classes) labels, the file has \(file.labels.count)")
         }
         let stride = model.inputShape[0] / model.outputShape[0]
         var graph = ExportGraph(name: model.name, inputs: [ExportTensor(name: "image", shape: shape)], outputs: [],
                                 nodes: builder.nodes, metadata: [])
-        let parts: [(String, Range<Int>, Activation, Float)] = [
+        var parts: [(String, Range<Int>, Activation, Float)] = [
             ("heatmap", 0..<1, .sigmoid, 1), ("size", 1..<3, .linear, Float(stride)), ("offset", 3..<5, .linear, Float(stride)),
         ]
+        if classes > 0 { parts.append(("class_probabilities", 5..<(5 + classes), .softmax, 1)) }
         for (name, channels, activation, scale) in parts {
             var part = w
             part.filters = channels.count
@@ -116,17 +131,23 @@ public enum ModelContract {
                                           input: head.input, output: name, outputShape: outShape))
             graph.outputs.append(ExportTensor(name: name, shape: outShape))
         }
+        var preprocessing = detectorPreprocessing.replacingOccurrences(of: "stride-4", with: "stride-\(stride)")
+            .replacingOccurrences(of: "multiple of 4", with: "multiple of \(stride)")
+        if classes > 0 { preprocessing += "; class_probabilities = softmax over the \(classes) classes of the labels metadata, read at a cell kept as a character centre" }
         graph.metadata = [("kind", "character-detector"), ("labels", try json(file.labels)),
-                          ("preprocessing", detectorPreprocessing), ("stride", "\(stride)")]
+                          ("preprocessing", preprocessing), ("stride", "\(stride)")]
+        if classes > 0 { graph.metadata.append(("class_head", "\(classes)")) }
         return graph
     }
 
     static func multiOutputGraph(_ file: MultiOutputModelFile, batch: BatchSize) throws -> ExportGraph {
         let model = file.model
-        let isFace = file.training["kind"] == "face-crop"
-        if isFace {
-            guard model.trunk.inputShape == [64, 64, 1], model.heads.map(\.name) == ["landmarks", "smile"] else {
-                throw ExportError.unsupported(layer: "heads", reason: "a face-crop model takes [64, 64, 1] and has heads landmarks, smile; this one \(model.trunk.inputShape), \(model.heads.map(\.name))")
+        let kind = file.training["kind"]
+        let isFace = kind == "face-crop", isLandmarker = kind == "face-landmarks"
+        if isFace || isLandmarker {
+            let heads = isFace ? ["landmarks", "smile"] : ["landmarks"]
+            guard model.trunk.inputShape == [64, 64, 1], model.heads.map(\.name) == heads else {
+                throw ExportError.unsupported(layer: "heads", reason: "a \(kind!) model takes [64, 64, 1] and has heads \(heads.joined(separator: ", ")); this one \(model.trunk.inputShape), \(model.heads.map(\.name))")
             }
         }
         var builder = GraphBuilder()
@@ -142,7 +163,7 @@ public enum ModelContract {
         var graph = ExportGraph(name: model.trunk.name, inputs: [ExportTensor(name: "image", shape: shape)], outputs: outputs,
                                 nodes: builder.nodes, metadata: [])
         for (from, to) in renames { graph.rename(from, to: to) }
-        if isFace {
+        if isFace || isLandmarker {
             // The landmark head learns (coordinate − 32) / 32; the file gives crop pixels.
             guard let i = graph.nodes.lastIndex(where: { $0.output == "landmarks" }), case .dense(var w) = graph.nodes[i].op,
                   graph.nodes[i].activation == .linear, w.units == 20 else {
@@ -151,9 +172,11 @@ public enum ModelContract {
             w.kernel = w.kernel.map { $0 * 32 }
             w.bias = w.bias.map { $0 * 32 + 32 }
             graph.nodes[i].op = .dense(w)
-            graph.metadata = [("kind", "face-crop"), ("labels", try json(file.labels)), ("preprocessing", facePreprocessing)]
+            graph.metadata = [("kind", kind!), ("labels", try json(file.labels)),
+                              ("preprocessing", isFace ? facePreprocessing : landmarksPreprocessing)]
+            if isLandmarker && file.training["flip_averaging"] != "false" { graph.metadata.append(("flip_averaging", flipAveraging)) }
         } else {
-            graph.metadata = [("kind", file.training["kind"] ?? "multi-output"), ("labels", try json(file.labels))]
+            graph.metadata = [("kind", kind ?? "multi-output"), ("labels", try json(file.labels))]
         }
         graph.metadata += extras(file.training)
         return graph

@@ -81,6 +81,27 @@ final class ExportCommandTests: XCTestCase {
                         mentions: ["layer 'flatten' cannot be exported", "only known at run time"], leaves: models, in: dir)
     }
 
+    func testDetectorWithClassHeadExportsFourMapsAndAWrongHeadWidthIsRefused() throws {
+        let dir = try CLI.temporaryDirectory(for: self)
+        let head = CLI.packageRoot.appendingPathComponent("Models/ocr-detector-head.safetensors").path
+        for format in ["onnx", "tflite"] {
+            let r = try CLI.run(["export", head, "--output", dir.appendingPathComponent("head.\(format)").path])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertTrue(r.stdout.contains("outputs: heatmap [N, height_div4, width_div4, 1], size [N, height_div4, width_div4, 2], offset [N, height_div4, width_div4, 2], class_probabilities [N, height_div4, width_div4, 47]"), r.stdout)
+        }
+        // 7 filters: neither the plain 5 nor 5 + K for a K-class head.
+        let seven = try Sequential(inputShape: [32, 16, 1], layers: [
+            Conv2D(filters: 8, kernelSize: 3, padding: .same, name: "conv"),
+            Conv2D(filters: 7, kernelSize: 1, padding: .same, name: "head"),
+        ])
+        try ModelFile(model: seven, labels: ["character"], training: ["kind": "character-detector"])
+            .write(to: dir.appendingPathComponent("seven.safetensors"))
+        try assertFails(["export", dir.appendingPathComponent("seven.safetensors").path, "--output",
+                         dir.appendingPathComponent("d.onnx").path],
+                        mentions: ["layer 'head' cannot be exported", "1x1 Conv2D with 5 filters", "5 + K filters", "this one has 7"],
+                        leaves: ["head.onnx", "head.tflite", "seven.safetensors"], in: dir)
+    }
+
     func testBadOptionsAreRefused() throws {
         let dir = try CLI.temporaryDirectory(for: self)
         try assertFails(["export", classifier, "--opset", "9", "--output", dir.appendingPathComponent("m.onnx").path],

@@ -99,6 +99,34 @@ final class ONNXExportTests: XCTestCase {
         XCTAssertEqual(m.graph.node.filter { $0.opType == "Transpose" }.count, 4, "one in, one per output map")
     }
 
+    func testCommittedDetectorWithClassHeadHasAFourthMapOfClassProbabilities() throws {
+        let m = try parse(try ModelContract.graph(contentsOf: ExportFixtures.committedModel("ocr-detector-head"), batch: .dynamic))
+        XCTAssertEqual(m.graph.output.map(\.name), ["heatmap", "size", "offset", "class_probabilities"])
+        for output in m.graph.output {
+            XCTAssertEqual(output.type.tensorType.shape.dim.map(\.dimParam), ["N", "height_div4", "width_div4", ""], output.name)
+        }
+        XCTAssertEqual(m.graph.output.map { $0.type.tensorType.shape.dim[3].dimValue }, [1, 2, 2, 47])
+        let softmax = m.graph.node.filter { $0.opType == "Softmax" }
+        XCTAssertEqual(softmax.count, 1)
+        XCTAssertEqual(softmax.first?.attribute.first { $0.name == "axis" }?.i, 1, "over the 47 channels of the NCHW map")
+        XCTAssertEqual(m.graph.node.filter { $0.opType == "Transpose" }.count, 5, "one in, one per output map")
+        let meta = Dictionary(uniqueKeysWithValues: m.metadataProps.map { ($0.key, $0.value) })
+        XCTAssertEqual(meta["class_head"], "47")
+        XCTAssertEqual(try JSONDecoder().decode([String].self, from: Data((meta["labels"] ?? "").utf8)).count, 47)
+        let dims = Dictionary(uniqueKeysWithValues: m.graph.initializer.map { ($0.name, $0.dims) })
+        XCTAssertEqual(dims.filter { $0.key.hasSuffix("/class_probabilities/kernel") }.map(\.value), [[47, 64, 1, 1]])
+    }
+
+    func testCommittedLandmarkModelGivesPixelsAndSaysFlipAveragingIsTheCallers() throws {
+        let m = try parse(try ModelContract.graph(contentsOf: ExportFixtures.committedModel("face-landmarks"), batch: .dynamic))
+        XCTAssertEqual(m.graph.output.map(\.name), ["landmarks"])
+        XCTAssertEqual(m.graph.output[0].type.tensorType.shape.dim.map(\.dimValue), [0, 20])
+        let meta = Dictionary(uniqueKeysWithValues: m.metadataProps.map { ($0.key, $0.value) })
+        XCTAssertEqual(meta["kind"], "face-landmarks")
+        XCTAssertTrue(meta["flip_averaging"]?.hasPrefix("done by the caller") == true, meta["flip_averaging"] ?? "none")
+        XCTAssertTrue(meta["preprocessing"]?.contains("crop pixels") == true)
+    }
+
     func testCommittedFaceModelGivesLandmarksInCropPixels() throws {
         let file = try MultiOutputModelFile(contentsOf: URL(fileURLWithPath: ExportFixtures.committedModel("face-crop")))
         let m = try parse(try ModelContract.graph(contentsOf: ExportFixtures.committedModel("face-crop"), batch: .dynamic))
@@ -126,5 +154,56 @@ final class ONNXExportTests: XCTestCase {
             guard case ExportError.unsupported(let layer, _) = error else { return XCTFail("\(error)") }
             XCTAssertEqual(layer, "head")
         }
+    }
+
+    func testDetectorWhoseHeadHasNeither5Nor5PlusKFiltersIsRefused() throws {
+        func model(filters: Int) throws -> Sequential {
+            try Sequential(inputShape: [32, 16, 1], layers: [
+                Conv2D(filters: 4, kernelSize: 3, padding: .same, name: "conv"),
+                Conv2D(filters: filters, kernelSize: 1, padding: .same, name: "head"),
+            ])
+        }
+        let cases: [(Int, [String: String], [String])] = [
+            (7, [:], ["character"]),
+            (7, ["class_head": "3"], ["a", "b", "c"]),
+            (8, ["class_head": "3"], ["a", "b"]),
+        ]
+        for (filters, extra, labels) in cases {
+            let file = ModelFile(model: try model(filters: filters), labels: labels,
+                                 training: extra.merging(["kind": "character-detector"]) { a, _ in a })
+            XCTAssertThrowsError(try file.exportGraph(), "\(filters) filters, \(extra)") { error in
+                guard case ExportError.unsupported(let layer, let reason) = error else { return XCTFail("\(error)") }
+                XCTAssertEqual(layer, "head")
+                XCTAssertTrue(reason.contains(filters == 8 ? "needs 3 labels" : "5 + K filters"), reason)
+            }
+        }
+        let ok = ModelFile(model: try model(filters: 8), labels: ["a", "b", "c"],
+                           training: ["kind": "character-detector", "class_head": "3"])
+        XCTAssertEqual(try ok.exportGraph().outputs.map(\.name), ["heatmap", "size", "offset", "class_probabilities"])
+    }
+
+    func testStride8DetectorWithClassHeadScalesItsBoxesBy8() throws {
+        let model = try Sequential(inputShape: [32, 16, 1], layers: [
+            Conv2D(filters: 4, kernelSize: 3, padding: .same, name: "conv"),
+            MaxPooling2D(poolSize: 2, name: "pool1"), MaxPooling2D(poolSize: 2, name: "pool2"), MaxPooling2D(poolSize: 2, name: "pool3"),
+            Conv2D(filters: 8, kernelSize: 1, padding: .same, name: "head"),
+        ])
+        model.layers[4].parameters[1].value.data = (0..<8).map(Float.init)
+        let file = ModelFile(model: model, labels: ["a", "b", "c"],
+                             training: ["kind": "character-detector", "class_head": "3", "stride": "8"])
+        let graph = try file.exportGraph()
+        XCTAssertEqual(graph.outputs.map { $0.shape.map(\.description) }, [
+            ["N", "height_div8", "width_div8", "1"], ["N", "height_div8", "width_div8", "2"],
+            ["N", "height_div8", "width_div8", "2"], ["N", "height_div8", "width_div8", "3"],
+        ])
+        func bias(_ name: String) -> [Float]? {
+            guard case .conv(let w) = graph.node(producing: name)?.op else { return nil }
+            return w.bias
+        }
+        XCTAssertEqual(bias("size"), [8, 16], "channels 1, 2 times the stride")
+        XCTAssertEqual(bias("offset"), [24, 32])
+        XCTAssertEqual(bias("class_probabilities"), [5, 6, 7], "logits unscaled")
+        XCTAssertEqual(graph.node(producing: "class_probabilities")?.activation, .softmax)
+        XCTAssertEqual(graph.metadata.first { $0.key == "stride" }?.value, "8")
     }
 }

@@ -97,4 +97,20 @@ final class TFLiteExportTests: XCTestCase {
         XCTAssertEqual(outputs.map { $0.int32s(0) }, [[1, 8, 32, 1], [1, 8, 32, 2], [1, 8, 32, 2]])
         XCTAssertEqual(outputs[0].int32s(7), [-1, -1, -1, 1])
     }
+
+    func testCommittedDetectorWithClassHeadEndsInASoftmaxOverTheClasses() throws {
+        let r = try read(try ModelContract.graph(contentsOf: ExportFixtures.committedModel("ocr-detector-head"), batch: .dynamic))
+        let subgraph = r.root.tables(2)[0]
+        let tensors = subgraph.tables(0)
+        let outputs = subgraph.int32s(2).map { tensors[Int($0)] }
+        XCTAssertEqual(outputs.map { $0.string(3) }, ["heatmap", "size", "offset", "class_probabilities"])
+        XCTAssertEqual(outputs.map { $0.int32s(0) }, [[1, 8, 32, 1], [1, 8, 32, 2], [1, 8, 32, 2], [1, 8, 32, 47]])
+        XCTAssertEqual(outputs[3].int32s(7), [-1, -1, -1, 47])
+        let codes = r.root.tables(1).map { $0.int32(3) }
+        let ops = subgraph.tables(3)
+        let last = ops.last { Int($0.int32s(2)[0]) == Int(subgraph.int32s(2)[3]) }
+        XCTAssertEqual(last.map { codes[Int($0.uint32(0))] }, 25, "SOFTMAX makes class_probabilities")
+        let signature = r.root.tables(7)[0]
+        XCTAssertEqual(signature.tables(1).map { $0.string(0) }, ["heatmap", "size", "offset", "class_probabilities"])
+    }
 }
