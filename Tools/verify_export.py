@@ -5,7 +5,7 @@ Fovea preprocessed (written by `fovea export-reference` as DIR/batch-*/input.npy
 through ONNX Runtime and LiteRT, each output compared with Fovea's own
 (DIR/batch-*/OUTPUT.npy). Prints one line per model, format and output, and
 exits 1 when a tolerance is missed:
-  probabilities (classifier, smile, detector heatmap): max |diff| <= 1e-4
+  probabilities (classifier, smile, detector and face-detector heatmap): max |diff| <= 1e-4
   points and boxes in pixels (landmarks, size, offset): max |diff| <= 1e-3
   classifier: identical arg-max for every input.
   detector with a class head: identical class_probabilities arg-max at every

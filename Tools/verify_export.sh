@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Exports every committed model with an export contract (all but face-detector,
-# which has none yet) to ONNX and TensorFlow Lite and checks both
+# Exports every committed model (each has an export contract) to ONNX and
+# TensorFlow Lite and checks both
 # against Fovea on real inputs: onnx.checker, then ONNX Runtime's and LiteRT's
 # outputs against Fovea's on the same preprocessed tensors (Tools/verify_export.py).
 # Inputs (1,000 a model when the shared data sets are there, else the bundled ones):
@@ -14,6 +14,10 @@
 #   detector      the 12 bundled lines (Datasets/ocr-samples) + 988 lines made by
 #                 `fovea synth-lines` from the pool test split (seed 15), for ocr-detector and
 #                 ocr-detector-head (its class head also checked by arg-max at the peak cells)
+#   face detector the photos `fovea evaluate-face-detector --write-dir` composes (test-split crops
+#                 of the smiles set pasted on Datasets/face-backgrounds/heldout, seed 15), each
+#                 read at Fovea's pyramid levels (longest side 256, 128, 64): one input a level,
+#                 334 photos for 1,000 inputs
 # Environment:
 #   FOVEA_EXPORT_VENV  a venv with onnx, onnxruntime, ai-edge-litert, numpy
 #                      (default: .venv-export in the repository, created if missing)
@@ -63,9 +67,12 @@ if [ "$count" -gt "$bundled" ]; then
     for f in "$out"/synth/*.png; do cp "$f" "$out/lines/synth-$(basename "$f")"; done
 fi
 
+"$FOVEA_BIN" evaluate-face-detector --data "$faces" --count $(((count + 2) / 3)) --seed 15 \
+    --write-dir "$out/face-photos" >/dev/null
+
 "$venv/bin/python" Tools/verify_export.py --make-coverage-model "$out/coverage.safetensors"
 args=()
-for model in emnist-default ocr-classifier ocr-detector ocr-detector-head face-crop face-landmarks coverage; do
+for model in emnist-default ocr-classifier ocr-detector ocr-detector-head face-detector face-crop face-landmarks coverage; do
     file="Models/$model.safetensors"
     [ "$model" = coverage ] && file="$out/coverage.safetensors"
     for format in onnx tflite; do
@@ -73,6 +80,7 @@ for model in emnist-default ocr-classifier ocr-detector ocr-detector-head face-c
     done
     case "$model" in
         ocr-detector*) source=(--lines "$out/lines") ;;
+        face-detector) source=(--photos "$out/face-photos") ;;
         face-*) source=(--face-crops "$faces") ;;
         *) source=(--idx "$idx") ;;
     esac

@@ -5,6 +5,7 @@
 // Layout: DIR/batch-NNNN/input.npy and one OUTPUT.npy per output (for
 // face-landmarks also landmarks-flip-averaged.npy, Fovea's two-pass points).
 import ArgumentParser
+import FoveaDetection
 import FoveaEngine
 import FoveaExport
 import FoveaFace
@@ -31,6 +32,9 @@ struct ExportReferenceCommand: ParsableCommand {
     @Option(help: "Detector: a folder of text-line PNG files.")
     var lines: String?
 
+    @Option(help: "Face detector: a folder of photos (PNG, JPEG), each read at Fovea's pyramid levels, one input a level.")
+    var photos: String?
+
     @Option(help: "Number of inputs.")
     var count = 1000
 
@@ -38,8 +42,8 @@ struct ExportReferenceCommand: ParsableCommand {
     var outputDir: String
 
     func validate() throws {
-        guard [idx, faceCrops, lines].compactMap({ $0 }).count == 1 else {
-            throw ValidationError("give exactly one of --idx, --face-crops, --lines")
+        guard [idx, faceCrops, lines, photos].compactMap({ $0 }).count == 1 else {
+            throw ValidationError("give exactly one of --idx, --face-crops, --lines, --photos")
         }
     }
 
@@ -111,6 +115,33 @@ struct ExportReferenceCommand: ParsableCommand {
                 try write(batch: i, input: x, outputs: outputs)
             }
             note("\(min(count, files.count)) lines")
+        } else if let photos {
+            // Each pyramid level of each photo is one input, as FaceDetector feeds it; the maps in the contract's terms.
+            let detector = try FaceDetector(contentsOf: model)
+            let files = try FileManager.default.contentsOfDirectory(atPath: photos)
+                .filter { [".png", ".jpg", ".jpeg"].contains(where: $0.lowercased().hasSuffix) }.sorted()
+            let stride = Float(FaceDetector.stride), channels = CenterNetGeometry.predictionChannels
+            var written = 0
+            outer: for name in files {
+                let image = try Image(contentsOf: (photos as NSString).appendingPathComponent(name))
+                for level in detector.pyramid(image) {
+                    guard written < count else { break outer }
+                    let (x, p) = try detector.predictLevel(level.pixels, width: level.width, height: level.height)
+                    let (h, w) = (p.shape[1], p.shape[2])
+                    func map(_ range: Range<Int>, _ f: (Float) -> Float) -> Tensor {
+                        var out: [Float] = []
+                        out.reserveCapacity(h * w * range.count)
+                        for cell in 0..<(h * w) { for c in range { out.append(f(p.data[cell * channels + c])) } }
+                        return Tensor(shape: [1, h, w, range.count], data: out)
+                    }
+                    try write(batch: written, input: x, outputs: [
+                        ("heatmap", map(0..<1) { 1 / (1 + exp(-$0)) }),
+                        ("size", map(1..<3) { $0 * stride }), ("offset", map(3..<5) { $0 * stride }),
+                    ])
+                    written += 1
+                }
+            }
+            note("\(written) pyramid levels")
         }
     }
 

@@ -39,6 +39,8 @@ public enum ModelContract {
         "float32 NHWC [N, 28, 28, 1], values 0..1 with ink 1 and paper 0; characters upright as Fovea reads EMNIST IDX (NIST's transposed storage undone); a character picture becomes a sample as EMNIST made them: ink box centred in a square, aspect ratio kept, 2-pixel border, resampled to 28x28, intensities stretched to 0..1 (Fovea's CharacterNormalizer)"
     public static let detectorPreprocessing =
         "float32 NHWC [N, H, W, 1], a text line made ink-high (1) on paper 0 whatever its polarity, background light flattened, the rows holding ink resampled to 32 pixels high, width a multiple of 4 (Fovea's LineInput); outputs on the stride-4 grid: heatmap = P(a character centre in the cell), size = box width, height in input pixels, offset = the centre's x, y offset from the cell's top-left corner in input pixels"
+    public static let faceDetectorPreprocessing =
+        "float32 NHWC [N, H, W, 1], a photo's luma (0.299 R + 0.587 G + 0.114 B, alpha over white, rounded to a byte: Fovea's FaceCrop.luma), byte / 255 (0..1), rows top to bottom, height and width multiples of 8 (pad on the right and bottom by repeating the edge pixel); Fovea reads a photo as a pyramid: longest side 256, then 128, then 64 (a level below 48 skipped; shrunk by 2x2 area halvings, then a resize to the exact size), each level a separate input, the levels' boxes meeting in one NMS (IoU 0.4, and a box lying 60% inside a better one dropped), each face made the square of its box's mean side; outputs on the stride-8 grid: heatmap = P(a face centre in the cell), size = box width, height in input pixels, offset = the centre's x, y offset from the cell's top-left corner in input pixels"
     public static let facePreprocessing =
         "float32 NHWC [N, 64, 64, 1], a 64x64 grey face crop (luma), pixel / 255, rows top to bottom; landmarks: 10 points as x, y pairs in crop pixels (centre of the top-left pixel at 0, 0); smile: softmax probabilities [no smile, smile], before the Platt calibration in platt_a / platt_b"
 
@@ -72,7 +74,7 @@ public enum ModelContract {
     static func sequentialGraph(_ file: ModelFile, batch: BatchSize) throws -> ExportGraph {
         let model = file.model
         let kind = file.training["kind"]
-        if kind == "character-detector" { return try detectorGraph(file, batch: batch) }
+        if kind == "character-detector" || kind == "face-detector" { return try detectorGraph(file, batch: batch) }
         var builder = GraphBuilder()
         let shape = [batch.dim] + model.inputShape.map(Dim.fixed)
         let (last, outShape) = try builder.append(model, input: "image", shape: shape)
@@ -89,13 +91,14 @@ public enum ModelContract {
         return graph
     }
 
-    /// The detector: height and width given at run time, its last 1x1
+    /// A CenterNet detector (the character detector, stride 4 or 8, or the
+    /// face detector, stride 8): height and width given at run time, its last 1x1
     /// convolution split into the three head maps, and with a K-class head
     /// (metadata class_head = K, 5 + K filters) a fourth, the class softmax.
     static func detectorGraph(_ file: ModelFile, batch: BatchSize) throws -> ExportGraph {
         let model = file.model
         guard model.inputShape.count == 3, model.inputShape[2] == 1 else {
-            throw ExportError.unsupported(layer: "input", reason: "a character detector takes [H, W, 1], this one \(model.inputShape)")
+            throw ExportError.unsupported(layer: "input", reason: "a \(file.training["kind"] ?? "character-detector") takes [H, W, 1], this one \(model.inputShape)")
         }
         let shape = [batch.dim, .dynamic("height", nominal: model.inputShape[0]),
                      .dynamic("width", nominal: model.inputShape[1]), .fixed(1)]
@@ -108,7 +111,7 @@ public enum ModelContract {
             let found = model.layers.last.flatMap { ($0 as? Conv2D)?.filters }.map { ", this one has \($0)" } ?? ""
             throw ExportError.unsupported(
                 layer: layerName,
-                reason: "a character detector must end in a linear 1x1 Conv2D with 5 filters (heat, width, height, x and y offset), which the export splits into its three maps, or with 5 + K filters for a K-class head (metadata class_head = K, here \(file.training["class_head"] ?? "absent"))\(found)")
+                reason: "a \(file.training["kind"] ?? "character-detector") must end in a linear 1x1 Conv2D with 5 filters (heat, width, height, x and y offset), which the export splits into its three maps, or with 5 + K filters for a K-class head (metadata class_head = K, here \(file.training["class_head"] ?? "absent"))\(found)")
         }
         if classes > 0 && file.labels.count != classes {
             throw ExportError.unsupported(layer: layerName, reason: "a class head of \(classes) classes needs \(classes) labels, the file has \(file.labels.count)")
@@ -131,10 +134,12 @@ public enum ModelContract {
                                           input: head.input, output: name, outputShape: outShape))
             graph.outputs.append(ExportTensor(name: name, shape: outShape))
         }
-        var preprocessing = detectorPreprocessing.replacingOccurrences(of: "stride-4", with: "stride-\(stride)")
+        let kind = file.training["kind"] ?? "character-detector"
+        var preprocessing = kind == "face-detector" ? faceDetectorPreprocessing
+            : detectorPreprocessing.replacingOccurrences(of: "stride-4", with: "stride-\(stride)")
             .replacingOccurrences(of: "multiple of 4", with: "multiple of \(stride)")
         if classes > 0 { preprocessing += "; class_probabilities = softmax over the \(classes) classes of the labels metadata, read at a cell kept as a character centre" }
-        graph.metadata = [("kind", "character-detector"), ("labels", try json(file.labels)),
+        graph.metadata = [("kind", kind), ("labels", try json(file.labels)),
                           ("preprocessing", preprocessing), ("stride", "\(stride)")]
         if classes > 0 { graph.metadata.append(("class_head", "\(classes)")) }
         return graph

@@ -119,11 +119,19 @@ public final class FaceDetector: FaceFinding, @unchecked Sendable {
         return (out, pw, ph)
     }
 
-    /// Boxes and scores on a grey picture already at the network's scale.
-    public func detectLevel(_ grey: [UInt8], width: Int, height: Int, minScore: Double) throws -> [(box: Box, score: Double)] {
+    /// The network's input (padded to multiples of 8) and raw prediction map
+    /// [1, H/8, W/8, 5] for a grey picture already at the network's scale.
+    public func predictLevel(_ grey: [UInt8], width: Int, height: Int) throws -> (input: Tensor, prediction: Tensor) {
         let (values, pw, ph) = Self.input(grey, width: width, height: height)
         let net = try network(height: ph, width: pw)
-        let p = net.predict(Tensor(shape: [1, ph, pw, 1], data: values), batchSize: 1)
+        let x = Tensor(shape: [1, ph, pw, 1], data: values)
+        return (x, net.predict(x, batchSize: 1))
+    }
+
+    /// Boxes and scores on a grey picture already at the network's scale.
+    public func detectLevel(_ grey: [UInt8], width: Int, height: Int, minScore: Double) throws -> [(box: Box, score: Double)] {
+        let (input, p) = try predictLevel(grey, width: width, height: height)
+        let (ph, pw) = (input.shape[1], input.shape[2])
         return p.data.withUnsafeBufferPointer {
             geometry.decode($0, featureHeight: ph / Self.stride, featureWidth: pw / Self.stride, minScore: minScore, nmsIoU: nmsIoU)
         }
@@ -134,15 +142,9 @@ public final class FaceDetector: FaceFinding, @unchecked Sendable {
         guard image.width >= Self.minimumSide, image.height >= Self.minimumSide else {
             throw FaceDetectorError.tooSmall(width: image.width, height: image.height)
         }
-        let grey = Image(width: image.width, height: image.height, channels: 1, pixels: FaceCrop.luma(image))
-        let longest = Double(max(image.width, image.height))
         var boxes = [Box](), scores = [Double]()
-        for level in 0..<levels {
-            let side = Double(longestSide) / Double(1 << level)
-            guard side >= Double(smallestLevel) else { break }
-            let f = side / longest
-            let w = max(1, Int((Double(image.width) * f).rounded())), h = max(1, Int((Double(image.height) * f).rounded()))
-            let scaled = Self.shrink(grey, width: w, height: h)
+        for scaled in pyramid(image) {
+            let (w, h) = (scaled.width, scaled.height)
             for d in try detectLevel(scaled.pixels, width: w, height: h, minScore: minScore) {
                 let sx = Double(image.width) / Double(w), sy = Double(image.height) / Double(h)
                 let b = d.box.scaled(x: sx, y: sy)
@@ -153,6 +155,22 @@ public final class FaceDetector: FaceFinding, @unchecked Sendable {
         }
         let keep = Self.suppress(boxes: boxes, scores: scores, iou: nmsIoU)
         return keep.map { (boxes[$0], scores[$0]) }
+    }
+
+    /// The grey levels a photo is read at: its luma shrunk to a longest side
+    /// of `longestSide`, then halves of that, while at least `smallestLevel`.
+    public func pyramid(_ image: Image) -> [Image] {
+        let grey = Image(width: image.width, height: image.height, channels: 1, pixels: FaceCrop.luma(image))
+        let longest = Double(max(image.width, image.height))
+        var out: [Image] = []
+        for level in 0..<levels {
+            let side = Double(longestSide) / Double(1 << level)
+            guard side >= Double(smallestLevel) else { break }
+            let f = side / longest
+            let w = max(1, Int((Double(image.width) * f).rounded())), h = max(1, Int((Double(image.height) * f).rounded()))
+            out.append(Self.shrink(grey, width: w, height: h))
+        }
+        return out
     }
 
     /// Greedy NMS that also drops a box lying mostly inside a better one

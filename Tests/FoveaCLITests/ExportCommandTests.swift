@@ -81,6 +81,19 @@ final class ExportCommandTests: XCTestCase {
                         mentions: ["layer 'flatten' cannot be exported", "only known at run time"], leaves: models, in: dir)
     }
 
+    func testCommittedFaceDetectorExportsItsContractToBothFormats() throws {
+        let dir = try CLI.temporaryDirectory(for: self)
+        let model = CLI.packageRoot.appendingPathComponent("Models/face-detector.safetensors").path
+        for format in ["onnx", "tflite"] {
+            let out = dir.appendingPathComponent("face-detector.\(format)")
+            let r = try CLI.run(["export", model, "--output", out.path])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertTrue(r.stdout.contains("image [N, height, width, 1]"), r.stdout)
+            XCTAssertTrue(r.stdout.contains("outputs: heatmap [N, height_div8, width_div8, 1], size [N, height_div8, width_div8, 2], offset [N, height_div8, width_div8, 2]"), r.stdout)
+            XCTAssertGreaterThan((try? Data(contentsOf: out))?.count ?? 0, 100_000)
+        }
+    }
+
     func testDetectorWithClassHeadExportsFourMapsAndAWrongHeadWidthIsRefused() throws {
         let dir = try CLI.temporaryDirectory(for: self)
         let head = CLI.packageRoot.appendingPathComponent("Models/ocr-detector-head.safetensors").path

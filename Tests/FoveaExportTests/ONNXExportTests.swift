@@ -99,6 +99,37 @@ final class ONNXExportTests: XCTestCase {
         XCTAssertEqual(m.graph.node.filter { $0.opType == "Transpose" }.count, 4, "one in, one per output map")
     }
 
+    func testCommittedFaceDetectorHasDynamicSizeThreeStride8MapsAndItsPreprocessing() throws {
+        let m = try parse(try ModelContract.graph(contentsOf: ExportFixtures.committedModel("face-detector"), batch: .dynamic))
+        XCTAssertEqual(m.graph.input.map(\.name), ["image"])
+        XCTAssertEqual(m.graph.input[0].type.tensorType.shape.dim.map(\.dimParam), ["N", "height", "width", ""])
+        XCTAssertEqual(m.graph.input[0].type.tensorType.shape.dim[3].dimValue, 1)
+        XCTAssertEqual(m.graph.output.map(\.name), ["heatmap", "size", "offset"])
+        for output in m.graph.output {
+            XCTAssertEqual(output.type.tensorType.shape.dim.map(\.dimParam), ["N", "height_div8", "width_div8", ""], output.name)
+        }
+        XCTAssertEqual(m.graph.output.map { $0.type.tensorType.shape.dim[3].dimValue }, [1, 2, 2])
+        XCTAssertEqual(m.graph.node.filter { $0.opType == "Sigmoid" }.count, 1, "the heat logit becomes a probability")
+        let meta = Dictionary(uniqueKeysWithValues: m.metadataProps.map { ($0.key, $0.value) })
+        XCTAssertEqual(meta["kind"], "face-detector")
+        XCTAssertEqual(meta["stride"], "8")
+        XCTAssertEqual(meta["labels"], "[\"face\"]")
+        XCTAssertNil(meta["class_head"])
+        let preprocessing = meta["preprocessing"] ?? ""
+        for phrase in ["luma", "/ 255", "multiples of 8", "longest side 256, then 128, then 64", "stride-8", "in input pixels"] {
+            XCTAssertTrue(preprocessing.contains(phrase), "\(phrase): \(preprocessing)")
+        }
+        // The size and offset filters are the raw ones times 8 (cells to input pixels).
+        let file = try ModelFile(contentsOf: URL(fileURLWithPath: ExportFixtures.committedModel("face-detector")))
+        let head = try XCTUnwrap(file.model.layers.last as? Conv2D)
+        let bias = head.parameters.last!.value.data
+        let inits = Dictionary(uniqueKeysWithValues: m.graph.initializer.map { ($0.name, $0) })
+        let sizeConv = try XCTUnwrap(m.graph.node.first { $0.opType == "Conv" && $0.name.hasSuffix("/size") })
+        let sizeBias = floats(try XCTUnwrap(inits[sizeConv.input[2]]))
+        XCTAssertEqual(sizeBias[0], bias[1] * 8, accuracy: 1e-5)
+        XCTAssertEqual(sizeBias[1], bias[2] * 8, accuracy: 1e-5)
+    }
+
     func testCommittedDetectorWithClassHeadHasAFourthMapOfClassProbabilities() throws {
         let m = try parse(try ModelContract.graph(contentsOf: ExportFixtures.committedModel("ocr-detector-head"), batch: .dynamic))
         XCTAssertEqual(m.graph.output.map(\.name), ["heatmap", "size", "offset", "class_probabilities"])

@@ -98,6 +98,22 @@ final class TFLiteExportTests: XCTestCase {
         XCTAssertEqual(outputs[0].int32s(7), [-1, -1, -1, 1])
     }
 
+    func testCommittedFaceDetectorHasDynamicHeightAndWidthAndThreeNamedMaps() throws {
+        let r = try read(try ModelContract.graph(contentsOf: ExportFixtures.committedModel("face-detector"), batch: .dynamic))
+        let subgraph = r.root.tables(2)[0]
+        let tensors = subgraph.tables(0)
+        let input = tensors[Int(subgraph.int32s(1)[0])]
+        XCTAssertEqual(input.string(3), "image")
+        XCTAssertEqual(input.int32s(7), [-1, -1, -1, 1])
+        XCTAssertEqual(input.int32s(0), [1, 128, 128, 1], "nominal shape: the size it was trained at")
+        let outputs = subgraph.int32s(2).map { tensors[Int($0)] }
+        XCTAssertEqual(outputs.map { $0.string(3) }, ["heatmap", "size", "offset"])
+        XCTAssertEqual(outputs.map { $0.int32s(0) }, [[1, 16, 16, 1], [1, 16, 16, 2], [1, 16, 16, 2]])
+        XCTAssertEqual(outputs.map { $0.int32s(7) }, [[-1, -1, -1, 1], [-1, -1, -1, 2], [-1, -1, -1, 2]])
+        let signature = r.root.tables(7)[0]
+        XCTAssertEqual(signature.tables(1).map { $0.string(0) }, ["heatmap", "size", "offset"])
+    }
+
     func testCommittedDetectorWithClassHeadEndsInASoftmaxOverTheClasses() throws {
         let r = try read(try ModelContract.graph(contentsOf: ExportFixtures.committedModel("ocr-detector-head"), batch: .dynamic))
         let subgraph = r.root.tables(2)[0]
