@@ -21,6 +21,15 @@ public final class Sequential {
         guard !inputShape.isEmpty, inputShape.allSatisfy({ $0 > 0 }) else {
             throw EngineError.invalidArgument("model input shape must be non-empty and positive, got \(inputShape)")
         }
+        // A layer keeps its input and output buffers for one place in one model:
+        // the same object twice would overwrite its own buffers mid-pass (seen as
+        // heap corruption in release builds), so it is refused here.
+        var seen = Set<ObjectIdentifier>()
+        for (index, layer) in layers.enumerated() where !seen.insert(ObjectIdentifier(layer)).inserted {
+            throw EngineError.invalidArgument(
+                "layer \(index) of model '\(name)' (\(type(of: layer))) is the same object as an earlier layer; "
+                    + "make a new layer for each place (a layer object holds one place's buffers)")
+        }
         _ = Allocator.tuned
         self.name = name
         self.inputShape = inputShape

@@ -33,6 +33,22 @@ final class SequentialTests: XCTestCase {
         XCTAssertThrowsError(try Sequential(inputShape: [10], layers: [Conv2D(filters: 1, kernelSize: 1)]))
     }
 
+    func testTheSameLayerObjectTwiceIsRefused() throws {
+        // Reusing one pooling layer at two places corrupted the heap in a release build.
+        let pool = MaxPooling2D(poolSize: 2)
+        XCTAssertThrowsError(try Sequential(inputShape: [16, 16, 1], layers: [
+            Conv2D(filters: 4, kernelSize: 3, padding: .same), pool, Conv2D(filters: 4, kernelSize: 3, padding: .same), pool,
+        ], name: "twice")) { error in
+            XCTAssertTrue("\(error)".contains("layer 3 of model 'twice' (MaxPooling2D) is the same object as an earlier layer"), "\(error)")
+        }
+        // Two distinct layers of the same configuration are fine.
+        let model = try Sequential(inputShape: [16, 16, 1], layers: [
+            Conv2D(filters: 4, kernelSize: 3, padding: .same), MaxPooling2D(poolSize: 2),
+            Conv2D(filters: 4, kernelSize: 3, padding: .same), MaxPooling2D(poolSize: 2),
+        ])
+        XCTAssertEqual(model.outputShapes.last, [4, 4, 4])
+    }
+
     func testPredictInBatchesMatchesOneForward() throws {
         Engine.seed(3)
         let model = try Sequential(inputShape: [6, 6, 2], layers: [
