@@ -8,7 +8,10 @@ enum Fixtures {
     static var root: URL {
         get throws {
             guard let url = Bundle.module.url(forResource: "Fixtures", withExtension: nil) else {
-                throw XCTSkip("Fixtures folder missing from the test bundle")
+                // A missing folder is a broken package (Package.swift copies it as a
+                // resource), so it fails the test rather than skipping it.
+                throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey:
+                    "the Fixtures folder is missing from the test bundle: check the target's resources in Package.swift"])
             }
             return url
         }
