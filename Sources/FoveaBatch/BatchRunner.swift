@@ -1,11 +1,14 @@
 // BatchRunner: a folder of images through one pipeline into a results file.
 //
-//   list files → skip those already recorded → reader thread (read + decode)
-//   → bounded queue → N workers, each with its own pipeline → bounded queue
+//   list files → skip those already recorded → reader thread (file bytes)
+//   → bounded queue → N workers, each decoding and running its own pipeline → bounded queue
 //   → writer (one write per row, one fsync per group, at most one per 20 ms) → progress on stderr.
 //
-// Memory stays flat in the number of files: only the queues' few decoded
-// images are alive at once (the list of paths is the one thing that grows).
+// Memory stays flat in the number of files: only the queues' few files are
+// alive at once (the list of paths is the one thing that grows). Decoding is
+// the workers' job, not the reader's: with N workers it runs on N threads, so
+// a single decoding thread never caps the throughput, and `--jobs N` is N
+// threads of CPU work (the reader only waits on the disk).
 import FoveaDetection
 import FoveaEngine
 import FoveaImage
@@ -26,7 +29,7 @@ public struct BatchConfiguration: Sendable {
     public var decode = DecodeOptions()
     /// Threads of the engine's loops; nil: all cores with one job, else 1 (the workers are the parallelism).
     public var engineThreads: Int?
-    /// Decoded images waiting for a worker at most; nil: 2 per job.
+    /// Files read and waiting for a worker at most; nil: 2 per job.
     public var queueCapacity: Int?
     /// Draw the progress bar on stderr.
     public var progress = true
@@ -114,18 +117,18 @@ public enum BatchRunner {
         spawn {
             while let item = state.nextItem() {
                 let begin = ContinuousClock.now
-                let decoded: Result<Image, Error> = Result { try Image(contentsOf: item.file, options: decode) }
-                if !state.decoded.push(Decoded(item: item, image: decoded, begin: begin)) { break }
+                let bytes: Result<[UInt8], Error> = Result { try Image.fileBytes(item.file) }
+                if !state.loaded.push(Loaded(item: item, bytes: bytes, begin: begin)) { break }
             }
-            state.decoded.close()
+            state.loaded.close()
         }
         let annotateDir = config.annotateDir
         for worker in workers {
             spawn {
-                while let job = state.decoded.pop() {
+                while let job = state.loaded.pop() {
                     let row: Finished
                     do {
-                        let image = try job.image.get()
+                        let image = try Image(decoding: job.bytes.get(), name: job.item.file, options: decode)
                         let annotation = try annotateDir.map { try annotationPath(job.item, in: $0) }
                         let result = try worker.value.process(image, file: job.item.file, annotation: annotation)
                         row = Finished(line: BatchRow.ok(result, file: job.item.file, elapsedMilliseconds: milliseconds(since: job.begin)).text,
@@ -190,9 +193,9 @@ struct Unchecked<T>: @unchecked Sendable {
     init(_ value: T) { self.value = value }
 }
 
-struct Decoded: @unchecked Sendable {
+struct Loaded: @unchecked Sendable {
     let item: BatchItem
-    let image: Result<Image, Error>
+    let bytes: Result<[UInt8], Error>
     let begin: ContinuousClock.Instant
 }
 
@@ -204,7 +207,7 @@ struct Finished: Sendable {
 /// What the runner's threads share, behind one lock.
 final class RunState: @unchecked Sendable {
     let items: [BatchItem]
-    let decoded: BoundedQueue<Decoded>
+    let loaded: BoundedQueue<Loaded>
     let rows: BoundedQueue<Finished>
     let results: ResultsFile
     let finished = DispatchSemaphore(value: 0)
@@ -219,7 +222,7 @@ final class RunState: @unchecked Sendable {
         self.items = items
         self.results = results
         liveWorkers = jobs
-        decoded = BoundedQueue(capacity: capacity)
+        loaded = BoundedQueue(capacity: capacity)
         rows = BoundedQueue(capacity: 8 * jobs + 64)  // room for a sync interval's rows
     }
 
@@ -247,7 +250,7 @@ final class RunState: @unchecked Sendable {
         lock.lock()
         failure = error
         lock.unlock()
-        decoded.close()
+        loaded.close()
         rows.close()
     }
 

@@ -22,6 +22,12 @@ extension Image {
         try self.init(decoding: readFile(path), name: path, options: options)
     }
 
+    /// The bytes of the file at `path`, with the errors `init(contentsOf:)`
+    /// gives for a missing, unreadable or directory path; decode them with
+    /// `init(decoding:name:options:)` (the batch runner reads on one thread
+    /// and decodes on its workers).
+    public static func fileBytes(_ path: String) throws -> [UInt8] { try readFile(path) }
+
     /// The image encoded as `format`. JPEG takes gray or RGB only and uses `quality` (1...100).
     public func encoded(as format: ImageFormat, quality: Int = 90, name: String = "image") throws -> [UInt8] {
         switch format {
