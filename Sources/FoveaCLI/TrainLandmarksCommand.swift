@@ -120,7 +120,7 @@ struct TrainLandmarksCommand: ParsableCommand {
             let h = result.history
             try TrainingPlots.curves(h, figures: [("one reading", (h.metrics["val_nme"] ?? []).map { Double($0) * 100 }),
                                                   ("flip-averaged", (h.metrics["val_nme_flip"] ?? []).map { Double($0) * 100 })],
-                                     figureName: "validation NME (%)", title: "landmark model (wing loss)").write(to: path)
+                                     figureName: "validation NME (%)", title: "\(architecture.rawValue) landmark model (wing loss)").write(to: path)
             print("plot: \(path)")
         }
         let v = result.validation
