@@ -17,6 +17,7 @@ exits 1 when a tolerance is missed:
   output grid; the two requantize with different rounding) and identical arg-max.
 Usage: verify_export.py NAME MODEL.onnx MODEL.tflite REFERENCE_DIR [NAME ...]
        verify_export.py --make-coverage-model OUT.safetensors
+       verify_export.py --make-soft-argmax-model OUT.safetensors
        verify_export.py --accuracy IMAGES.idx.gz LABELS.idx.gz MODEL.tflite ...
          (LiteRT's accuracy on an EMNIST IDX set, images transposed upright
          and divided by 255 as Fovea reads them)
@@ -24,6 +25,10 @@ The coverage model (random weights, seeded) holds the layer types the committed
 models lack: tanh and ReLU convolutions, 'valid' and stride-2 'same' padding
 (TensorFlow's uneven split), 'same' average and max pooling, a lone
 BatchNormalization, sigmoid, global average pooling, and a softmax Dense.
+The soft-argmax model (random weights, seeded) is a classifier through a
+SpatialSoftArgmax (the heatmap landmark architecture's layer): 3x3 ReLU
+convolution, max pooling to 14x14, 1x1 convolution to 4 sharp maps, their
+expected (x, y) on a grid over [-1, 1], a softmax Dense.
 """
 import glob
 import gzip
@@ -165,7 +170,36 @@ def make_coverage_model(path):
                    "use_bias": True, "trainable": True}})
     tensors["dense/kernel"] = rng.normal(0, 1.5, (16, 10))
     tensors["dense/bias"] = rng.normal(0, 0.1, 10)
-    architecture = {"class_name": "Sequential", "format": "fovea.sequential/1", "config": {"name": "coverage", "layers":
+    write_classifier(path, "coverage", layers, tensors)
+
+
+def make_soft_argmax_model(path):
+    rng = np.random.default_rng(16)
+    layers, tensors = [], {}
+
+    def conv(name, cin, filters, size, activation, scale):
+        layers.append({"class_name": "Conv2D", "config": {
+            "name": name, "filters": filters, "kernel_size": [size, size], "strides": [1, 1],
+            "padding": "same", "activation": activation, "use_bias": True, "trainable": True}})
+        tensors[f"{name}/kernel"] = rng.normal(0, scale * (2 / (size * size * cin)) ** 0.5, (size, size, cin, filters))
+        tensors[f"{name}/bias"] = rng.normal(0, 0.1, filters)
+
+    conv("conv", 1, 8, 3, "relu", 1)
+    layers.append({"class_name": "MaxPooling2D", "config": {"name": "pool", "pool_size": [2, 2], "strides": [2, 2],
+                   "padding": "valid", "trainable": True}})
+    conv("logits", 8, 4, 1, "linear", 8)
+    layers.append({"class_name": "SpatialSoftArgmax", "config": {"name": "soft_argmax", "x0": -1.0, "dx": 2 / 13,
+                   "y0": -1.0, "dy": 2 / 13, "trainable": True}})
+    layers.append({"class_name": "Dense", "config": {"name": "dense", "units": 10, "activation": "softmax",
+                   "use_bias": True, "trainable": True}})
+    tensors["dense/kernel"] = rng.normal(0, 3, (8, 10))
+    tensors["dense/bias"] = rng.normal(0, 0.1, 10)
+    write_classifier(path, "soft_argmax", layers, tensors)
+
+
+def write_classifier(path, name, layers, tensors):
+    """A Fovea model file: a Sequential on [28, 28, 1] with 10 labels."""
+    architecture = {"class_name": "Sequential", "format": "fovea.sequential/1", "config": {"name": name, "layers":
                     [{"class_name": "InputLayer", "config": {"batch_shape": [None, 28, 28, 1]}}] + layers}}
     header, blobs, offset = {}, [], 0
     for name, value in tensors.items():
@@ -206,6 +240,9 @@ def main(argv):
         return 0
     if len(argv) == 2 and argv[0] == "--make-coverage-model":
         make_coverage_model(argv[1])
+        return 0
+    if len(argv) == 2 and argv[0] == "--make-soft-argmax-model":
+        make_soft_argmax_model(argv[1])
         return 0
     if len(argv) % 4 != 0 or not argv:
         print(__doc__)

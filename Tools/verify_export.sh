@@ -9,6 +9,8 @@
 #                 face-crop and face-landmarks (the single forward pass, no flip averaging)
 #   coverage      a seeded random model with the layer types the committed ones lack
 #                 (verify_export.py --make-coverage-model), on the EMNIST images
+#   soft-argmax   a seeded random classifier through a SpatialSoftArgmax, the heatmap landmark
+#                 architecture's layer (verify_export.py --make-soft-argmax-model), on the EMNIST images
 #   int8          emnist-default quantized by `fovea quantize` (calibrated on the first 2,000
 #                 pool train images), its TFLite file in LiteRT against Fovea's int8 kernels
 #   detector      the 12 bundled lines (Datasets/ocr-samples) + 988 lines made by
@@ -71,10 +73,11 @@ fi
     --write-dir "$out/face-photos" >/dev/null
 
 "$venv/bin/python" Tools/verify_export.py --make-coverage-model "$out/coverage.safetensors"
+"$venv/bin/python" Tools/verify_export.py --make-soft-argmax-model "$out/soft-argmax.safetensors"
 args=()
-for model in emnist-default ocr-classifier ocr-detector ocr-detector-head face-detector face-crop face-landmarks coverage; do
+for model in emnist-default ocr-classifier ocr-detector ocr-detector-head face-detector face-crop face-landmarks coverage soft-argmax; do
     file="Models/$model.safetensors"
-    [ "$model" = coverage ] && file="$out/coverage.safetensors"
+    case "$model" in coverage|soft-argmax) file="$out/$model.safetensors" ;; esac
     for format in onnx tflite; do
         "$FOVEA_BIN" export "$file" --output "$out/$model.$format" >/dev/null
     done

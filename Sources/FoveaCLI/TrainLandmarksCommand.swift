@@ -11,6 +11,8 @@ import FoveaImage
 import FoveaOCR
 import Foundation
 
+extension LandmarkArchitecture: ExpressibleByArgument {}
+
 struct TrainLandmarksCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "landmarks",
@@ -32,6 +34,9 @@ struct TrainLandmarksCommand: ParsableCommand {
     @Flag(help: "Train the landmark model alone (face-landmarks.safetensors; checkpoint by validation NME).")
     var landmarksOnly = false
 
+    @Option(help: "With --landmarks-only: dense (points regressed from flattened 8x8 features) or heatmap (one 16x16 heatmap per point read by a spatial soft-argmax).")
+    var architecture = LandmarkArchitecture.dense
+
     @Option(help: "Crops per optimisation step.")
     var batchSize = 64
 
@@ -49,6 +54,12 @@ struct TrainLandmarksCommand: ParsableCommand {
 
     @Option(help: "Folder for training-curves.png.")
     var plotsDir: String?
+
+    func validate() throws {
+        if architecture != .dense && !landmarksOnly {
+            throw ValidationError("--architecture \(architecture.rawValue) is for the landmark model alone; add --landmarks-only")
+        }
+    }
 
     func run() throws {
         if let threads { Engine.setThreads(max(1, threads)) }
@@ -87,12 +98,13 @@ struct TrainLandmarksCommand: ParsableCommand {
     }
 
     private func trainLandmarks(_ set: FaceCropSet) throws {
-        note("training the landmark model on \(set.count) crops of \(data), \(Engine.threads) threads")
+        note("training the \(architecture.rawValue) landmark model on \(set.count) crops of \(data), \(Engine.threads) threads")
         var options = LandmarkTrainingOptions()
         options.epochs = epochs ?? 30
         options.batchSize = batchSize
         options.learningRate = learningRate
         options.seed = seed
+        options.architecture = architecture
         let url = URL(fileURLWithPath: output)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         let bar = ProgressBar(batchSize: batchSize)
@@ -108,7 +120,7 @@ struct TrainLandmarksCommand: ParsableCommand {
             let h = result.history
             try TrainingPlots.curves(h, figures: [("one reading", (h.metrics["val_nme"] ?? []).map { Double($0) * 100 }),
                                                   ("flip-averaged", (h.metrics["val_nme_flip"] ?? []).map { Double($0) * 100 })],
-                                     figureName: "validation NME (%)", title: "landmark model (wing loss)").write(to: path)
+                                     figureName: "validation NME (%)", title: "\(architecture.rawValue) landmark model (wing loss)").write(to: path)
             print("plot: \(path)")
         }
         let v = result.validation

@@ -1,12 +1,13 @@
 // LayerRegistry: Keras class names ↔ Fovea layer constructors, so weight
 // loaders and summaries can rebuild a model from a Keras layer config and
-// describe a layer with Keras's config keys.
+// describe a layer with Keras's config keys. SpatialSoftArgmax, which Keras
+// lacks, is described the same way with its own keys (x0, dx, y0, dy).
 
 public enum LayerRegistry {
     /// Keras class names the engine can build.
     public static let typeNames = [
         "Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D", "Dense", "Flatten",
-        "Reshape", "Dropout", "BatchNormalization", "Activation",
+        "Reshape", "Dropout", "BatchNormalization", "Activation", "SpatialSoftArgmax",
     ]
 
     /// Keras's default-name rule (`to_snake_case`): "Conv2D" → "conv2d",
@@ -87,6 +88,15 @@ public enum LayerRegistry {
             return BatchNormalization(momentum: float("momentum", 0.99), epsilon: float("epsilon", 0.001), name: name)
         case "Activation":
             return ActivationLayer(try activation(), name: name)
+        case "SpatialSoftArgmax":
+            let grid = try ["x0", "dx", "y0", "dy"].map { key -> Float in
+                // A whole number may come back from JSON as an Int.
+                guard let v = (config[key] as? Double) ?? (config[key] as? Int).map(Double.init) else {
+                    throw EngineError.invalidArgument("SpatialSoftArgmax config needs a number '\(key)' (its coordinate grid: x0, dx, y0, dy)")
+                }
+                return Float(v)
+            }
+            return SpatialSoftArgmax(x0: grid[0], dx: grid[1], y0: grid[2], dy: grid[3], name: name)
         default:
             throw EngineError.invalidArgument("unsupported layer type '\(typeName)', supported: \(typeNames.joined(separator: ", "))")
         }
@@ -124,6 +134,11 @@ public enum LayerRegistry {
             c["epsilon"] = Double(l.epsilon)
         case let l as ActivationLayer:
             c["activation"] = l.activation.rawValue
+        case let l as SpatialSoftArgmax:
+            c["x0"] = Double(l.x0)
+            c["dx"] = Double(l.dx)
+            c["y0"] = Double(l.y0)
+            c["dy"] = Double(l.dy)
         default:
             break
         }

@@ -1,6 +1,6 @@
 // ExportGraph: a Fovea model as the format writers see it, in NHWC terms
 // like the engine: a list of nodes (convolution, dense, pooling, reshape,
-// per-channel affine, activation), each reading and writing named tensors,
+// per-channel affine, activation, spatial soft-argmax), each reading and writing named tensors,
 // with inference-time simplifications already made (BatchNormalization
 // folded into the Conv2D or Dense before it, a following Activation fused,
 // Dropout gone). The ONNX and TFLite writers translate it node by node.
@@ -39,6 +39,18 @@ public struct PoolWindow: Sendable {
     public var same: Bool
 }
 
+/// A SpatialSoftArgmax's grid: the x of each column and the y of each row
+/// of its [H, W, C] input.
+public struct SoftArgmaxGrid: Sendable {
+    public var x: [Float], y: [Float]
+    public var channels: Int
+
+    /// [H·W, 2]: cell k = (row k / W, column k % W) → its x, y.
+    public var cellCoordinates: [Float] {
+        (0..<(x.count * y.count)).flatMap { [x[$0 % x.count], y[$0 / x.count]] }
+    }
+}
+
 public enum ExportOp: Sendable {
     case conv(ConvWeights)
     case dense(DenseWeights)
@@ -53,6 +65,9 @@ public enum ExportOp: Sendable {
     case affine(scale: [Float], shift: [Float])
     /// relu, sigmoid, tanh or softmax (over the last axis).
     case activation(Activation)
+    /// [N, H, W, C] → [N, 2C]: per channel, the softmax over the H·W cells
+    /// times the grid, as x0, y0, x1, y1, ….
+    case spatialSoftArgmax(SoftArgmaxGrid)
 
     public var kind: String {
         switch self {
@@ -64,6 +79,7 @@ public enum ExportOp: Sendable {
         case .reshape: return "Reshape"
         case .affine: return "BatchNormalization"
         case .activation(let a): return a.rawValue
+        case .spatialSoftArgmax: return "SpatialSoftArgmax"
         }
     }
 }
@@ -153,6 +169,13 @@ struct GraphBuilder {
             case let a as ActivationLayer:
                 if a.activation == .linear { i = next; continue }
                 op = .activation(a.activation)
+            case let argmax as SpatialSoftArgmax:
+                if let d = shape.dropFirst().first(where: \.isDynamic) {
+                    throw ExportError.unsupported(
+                        layer: layer.name, reason: "its grid needs the map's size, and '\(d)' is only known at run time; export with a fixed input size")
+                }
+                let grid = argmax.grid(height: shape[1].size, width: shape[2].size)
+                op = .spatialSoftArgmax(SoftArgmaxGrid(x: grid.x, y: grid.y, channels: shape[3].size))
             case is Dropout:
                 i = next; continue
             default:
@@ -194,7 +217,7 @@ struct GraphBuilder {
             }
         case .dense, .affine, .activation:
             for axis in 1..<(out.count - 1) where input[axis].isDynamic { out[axis] = input[axis] }
-        case .globalAveragePool, .reshape:
+        case .globalAveragePool, .reshape, .spatialSoftArgmax:
             break
         }
         return out

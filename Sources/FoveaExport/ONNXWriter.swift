@@ -5,6 +5,8 @@
 // tensor goes back to NHWC only where NHWC order matters (before a Flatten
 // or Reshape, so flattened features keep the engine's order, and at
 // 4-D outputs). Kernels are written OIHW, Dense kernels [in, out] for Gemm.
+// A spatial soft-argmax reads the NCHW map as [N, C, H·W]: Softmax over the
+// cells, MatMul with the constant grid [H·W, 2], Reshape to [N, 2C].
 import FoveaEngine
 import Foundation
 import SwiftProtobuf
@@ -156,6 +158,16 @@ private struct Emitter {
         case .activation(let a):
             layout[n.input] = layout[n.input] ?? .flat
             try activation(a, n.name, n.input, n.output)
+        case .spatialSoftArgmax(let g):
+            let cells = g.x.count * g.y.count
+            let maps = initializer("\(n.name)/maps_shape", [3], [0, Int64(g.channels), Int64(cells)])
+            add("Reshape", "\(n.name)/maps", [nchw(n.input), maps], "\(n.name)/logits", [])
+            add("Softmax", "\(n.name)/softmax", ["\(n.name)/logits"], "\(n.name)/weights", [int("axis", -1)])
+            let grid = initializer("\(n.name)/grid", [cells, 2], g.cellCoordinates)
+            add("MatMul", "\(n.name)/expectation", ["\(n.name)/weights", grid], "\(n.name)/points", [])
+            let shape = initializer("\(n.name)/shape", [2], [0, Int64(2 * g.channels)])
+            add("Reshape", n.name, ["\(n.name)/points", shape], n.output, [])
+            layout[n.output] = .flat
         }
     }
 

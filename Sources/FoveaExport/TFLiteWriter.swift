@@ -3,8 +3,10 @@
 // NHWC like the engine, so nodes map one to one: CONV_2D (filters OHWI, ReLU
 // fused), FULLY_CONNECTED (weights [out, in]), MAX_POOL_2D /
 // AVERAGE_POOL_2D, MEAN over height and width for global average pooling,
-// RESHAPE, MUL + ADD for a lone BatchNormalization, and LOGISTIC, SOFTMAX,
-// RELU, TANH. Dynamic dimensions are written as the nominal size in
+// RESHAPE, MUL + ADD for a lone BatchNormalization, LOGISTIC, SOFTMAX,
+// RELU, TANH, and for a spatial soft-argmax TRANSPOSE to [N, C, H, W],
+// RESHAPE to [N, C, H·W], SOFTMAX over the cells, FULLY_CONNECTED with the
+// grid as weights [2, H·W] (keep_num_dims: [N, C, 2]) and RESHAPE to [N, 2C]. Dynamic dimensions are written as the nominal size in
 // `shape` and -1 in `shape_signature`; a "serving_default" signature names
 // the inputs and outputs, and metadata entries carry labels, kind and
 // preprocessing as UTF-8 text.
@@ -24,10 +26,10 @@ public enum TFLiteWriter {
 enum TFLite {
     enum Op: Int32 {
         case add = 0, averagePool2D = 1, conv2D = 3, dequantize = 6, fullyConnected = 9, logistic = 14, maxPool2D = 17
-        case mul = 18, relu = 19, reshape = 22, softmax = 25, tanh = 28, mean = 40, quantize = 114
+        case mul = 18, relu = 19, reshape = 22, softmax = 25, tanh = 28, transpose = 39, mean = 40, quantize = 114
     }
     enum Options: UInt8 {
-        case conv2D = 1, pool2D = 5, fullyConnected = 8, softmax = 9, add = 11, reshape = 17, mul = 21, reducer = 27
+        case conv2D = 1, pool2D = 5, fullyConnected = 8, softmax = 9, add = 11, reshape = 17, mul = 21, transpose = 26, reducer = 27
     }
     static let float32: Int8 = 0, int32: Int8 = 2, int8: Int8 = 9
     static func padding(_ same: Bool) -> FlatField { .int8(same ? 0 : 1) }
@@ -191,6 +193,28 @@ struct TFLiteModel {
             op(.add, [scaled, b], tensor(n.output, n.outputShape), (.add, [.int8(0)]))
         case .activation(let a):
             activationOp(a, from: x, n)
+        case .spatialSoftArgmax(let g):
+            let (h, w, c) = (g.y.count, g.x.count, g.channels)
+            let batch = n.outputShape[0]
+            let b: Int32 = batch.isDynamic ? -1 : Int32(batch.size)
+            let perm = constant("\(n.name)/perm", [4], int32: [0, 3, 1, 2])
+            let maps = tensor("\(n.output)/nchw", [batch, .fixed(c), .fixed(h), .fixed(w)])
+            op(.transpose, [x, perm], maps, (.transpose, []))
+            let flatShape = [b, Int32(c), Int32(h * w)]
+            let logits = tensor("\(n.output)/logits", [batch, .fixed(c), .fixed(h * w)])
+            op(.reshape, [maps, constant("\(n.name)/maps_shape", [3], int32: flatShape)], logits,
+               (.reshape, [.offset(.int32s(flatShape))]))
+            let weights = tensor("\(n.output)/weights", [batch, .fixed(c), .fixed(h * w)])
+            op(.softmax, [logits], weights, (.softmax, [.float32(1)]))
+            // FULLY_CONNECTED weights are [out, in]: row 0 the cells' x, row 1 their y.
+            let cells = g.cellCoordinates
+            let grid = constant("\(n.name)/grid", [2, h * w], (0..<(2 * h * w)).map { cells[($0 % (h * w)) * 2 + $0 / (h * w)] })
+            let points = tensor("\(n.output)/points", [batch, .fixed(c), .fixed(2)])
+            op(.fullyConnected, [weights, grid, constant("\(n.name)/grid_bias", [2], [0, 0])], points,
+               (.fullyConnected, [.int8(0), nil, .bool(true)]))
+            let outShape = [b, Int32(2 * c)]
+            op(.reshape, [points, constant("\(n.name)/shape", [2], int32: outShape)], tensor(n.output, n.outputShape),
+               (.reshape, [.offset(.int32s(outShape))]))
         }
     }
 }

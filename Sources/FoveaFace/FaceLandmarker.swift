@@ -1,14 +1,26 @@
 // FaceLandmarker: the landmark regressor trained for landmarks alone (its own
 // backbone and checkpoint, chosen by validation NME), so the smile head of the
-// face-crop model keeps the checkpoint that is best for the smile. Three
-// 3x3 conv + batch norm + ReLU + pooling blocks, then two more 3x3 conv
-// blocks kept at 8x8 (one pooling fewer than the face-crop model: finer
-// positions before the dense head; the second narrows to 48 channels), Dense
-// 256 and the 20 coordinates.
+// face-crop model keeps the checkpoint that is best for the smile. Two
+// architectures (LandmarkArchitecture), both ending in a Dense layer of 20
+// coordinates named `landmarks`, so every reader of the file is the same.
 // At inference each crop is also read mirrored and the two answers averaged
 // (test-time flip averaging).
 import FoveaEngine
 import Foundation
+
+/// How the network turns features into points.
+public enum LandmarkArchitecture: String, CaseIterable, Sendable {
+    /// Three 3x3 conv + batch norm + ReLU + pooling blocks, two more conv
+    /// blocks kept at 8x8 (the second narrowing to 48 channels), Dense 256
+    /// and Dense 20: the points regressed from flattened features.
+    case dense
+    /// Conv blocks down to a 16x16 map (stride 4), a 1x1 conv to one heatmap
+    /// per point and SpatialSoftArgmax (integral regression: translation
+    /// equivariant, sub-pixel), then Dense 20 starting at the identity so it
+    /// can extrapolate points beyond the crop's edge (the chin lies below it
+    /// in 95% of the faces).
+    case heatmap
+}
 
 public final class FaceLandmarker: @unchecked Sendable {
     public static let kind = "face-landmarks"
@@ -39,8 +51,9 @@ public final class FaceLandmarker: @unchecked Sendable {
         self.init(model: file.model, training: file.training)
     }
 
-    /// The network; the head starts at `meanFace` (20 crop coordinates).
-    public static func makeModel(meanFace: [Float]) throws -> MultiOutputModel {
+    /// The network for `architecture`; the dense head starts at `meanFace`
+    /// (20 crop coordinates), the heatmap head at its heatmaps' centres.
+    public static func makeModel(meanFace: [Float], architecture: LandmarkArchitecture = .dense) throws -> MultiOutputModel {
         func conv(_ filters: Int, _ k: Int) -> [Layer] {
             [Conv2D(filters: filters, kernelSize: (k, k), strides: 1, padding: .same, activation: .linear, useBias: false),
              BatchNormalization(), ActivationLayer(.relu)]
@@ -48,16 +61,37 @@ public final class FaceLandmarker: @unchecked Sendable {
         // A function, not a constant: each pooling must be a layer of its own.
         func pool() -> [Layer] { [MaxPooling2D(poolSize: 2, strides: 2, padding: .valid)] }
         let side = FaceCropSet.side
-        let trunk = try Sequential(inputShape: [side, side, 1],
+        let trunk: Sequential
+        switch architecture {
+        case .dense:
+            trunk = try Sequential(inputShape: [side, side, 1],
                                    layers: conv(24, 3) + pool() + conv(48, 3) + pool() + conv(96, 3) + pool() + conv(128, 3) + conv(48, 3)
                                        + [Flatten(), Dense(units: 256, activation: .relu), Dropout(rate: 0.1)],
                                    name: "trunk")
+        case .heatmap:
+            // Cell (i, j) of the stride-4 map covers crop pixels 4j…4j + 3: its
+            // centre 4j + 1.5, in the network's units ((px − 32) / 32).
+            let stride = 4, half = Float(side) / 2
+            let first = (Float(stride - 1) / 2 - half) / half, step = Float(stride) / half
+            trunk = try Sequential(inputShape: [side, side, 1],
+                                   layers: conv(24, 3) + pool() + conv(48, 3) + pool() + conv(64, 3) + conv(64, 3) + conv(96, 3)
+                                       + [Conv2D(filters: FacePoint.allCases.count, kernelSize: 1, useBias: false),
+                                          SpatialSoftArgmax(x0: first, dx: step, y0: first, dy: step)],
+                                   name: "trunk")
+        }
         let head = try Sequential(inputShape: trunk.outputShape, layers: [Dense(units: 20, name: "landmarks")], name: "landmarks")
-        // Start at the training crops' mean face (small weights, the mean as
-        // bias), so training refines a sensible shape.
         if let last = head.layers.last, let w = last.parameters.first, let b = last.parameters.last {
-            w.value.data = w.value.data.map { $0 * 0.05 }
-            b.value.data = FaceAnalyzer.encode(meanFace)
+            switch architecture {
+            case .dense:
+                // Start at the training crops' mean face (small weights, the
+                // mean as bias), so training refines a sensible shape.
+                w.value.data = w.value.data.map { $0 * 0.05 }
+                b.value.data = FaceAnalyzer.encode(meanFace)
+            case .heatmap:
+                let n = 2 * FacePoint.allCases.count
+                w.value.data = (0..<(n * n)).map { $0 / n == $0 % n ? Float(1) : 0 }
+                b.value.data = [Float](repeating: 0, count: n)
+            }
         }
         // Wing loss in the network's units (crop pixels / 32): log region up
         // to 5 px, curvature 1 px.

@@ -14,6 +14,7 @@ public struct LandmarkTrainingOptions: Sendable {
     public var batchSize = 64
     public var learningRate: Float = 0.002
     public var seed: UInt64 = 3
+    public var architecture = LandmarkArchitecture.dense
     public init() {}
 }
 
@@ -84,10 +85,11 @@ public enum LandmarkTraining {
         let v = FaceTraining.tensors(validation)
         Engine.seed(options.seed)
         let meanFace = FaceMetrics.meanShape(train.landmarks.map { $0! })
-        let model = try FaceLandmarker.makeModel(meanFace: meanFace)
+        let model = try FaceLandmarker.makeModel(meanFace: meanFace, architecture: options.architecture)
         let steps = (2 * train.count + options.batchSize - 1) / options.batchSize
         model.compile(optimizer: Adam(learningRate: options.learningRate, schedule: .cosine(total: options.epochs * steps)))
-        var notes = ["kind": FaceLandmarker.kind, "seed": String(options.seed), "epochs": String(options.epochs),
+        var notes = ["kind": FaceLandmarker.kind, "architecture": options.architecture.rawValue,
+                     "seed": String(options.seed), "epochs": String(options.epochs),
                      "train_crops": String(train.count), "validation_crops": String(validation.count),
                      "split": "FaceCropSet.split(validation: 0.15, test: 0.15, seed: 2026)",
                      "selection": "best validation NME (flip-averaged or single, whichever is lower)",

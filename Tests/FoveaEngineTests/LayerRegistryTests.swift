@@ -9,7 +9,7 @@ final class LayerRegistryTests: XCTestCase {
         let expected = ["Conv2D": "conv2d", "MaxPooling2D": "max_pooling2d", "AveragePooling2D": "average_pooling2d",
                         "GlobalAveragePooling2D": "global_average_pooling2d", "Dense": "dense", "Flatten": "flatten",
                         "Reshape": "reshape", "Dropout": "dropout", "BatchNormalization": "batch_normalization",
-                        "Activation": "activation"]
+                        "Activation": "activation", "SpatialSoftArgmax": "spatial_soft_argmax"]
         for (type, name) in expected { XCTAssertEqual(LayerRegistry.snakeCase(type), name) }
         XCTAssertEqual(Set(expected.keys), Set(LayerRegistry.typeNames))
     }
@@ -21,7 +21,7 @@ final class LayerRegistryTests: XCTestCase {
             AveragePooling2D(poolSize: 2, name: "a"), GlobalAveragePooling2D(name: "g"),
             Dense(units: 5, activation: .softmax, name: "d"), Flatten(name: "f"), Reshape([-1, 4], name: "r"),
             Dropout(rate: 0.25, name: "o"), BatchNormalization(momentum: 0.9, epsilon: 1e-5, name: "b"),
-            ActivationLayer(.tanh, name: "t"),
+            ActivationLayer(.tanh, name: "t"), SpatialSoftArgmax(x0: -0.5, dx: 0.25, y0: 1, dy: -2, name: "s"),
         ]
         for layer in layers {
             let config = LayerRegistry.config(of: layer)

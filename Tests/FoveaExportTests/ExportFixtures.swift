@@ -56,6 +56,31 @@ enum ExportFixtures {
         ], name: "other")
         return ModelFile(model: model)
     }
+
+
+    /// A heatmap landmark model in the face-landmarks contract: [64, 64, 1]
+    /// → 1x1 conv to 10 maps → max pool 4 (16x16) → SpatialSoftArgmax on
+    /// the grid x = −0.953125 + 0.125 j, y = −0.953125 + 0.125 i → Dense 20
+    /// (identity, bias 0) named landmarks.
+    static func heatmapLandmarker() throws -> MultiOutputModelFile {
+        let trunk = try Sequential(inputShape: [64, 64, 1], layers: [
+            Conv2D(filters: 10, kernelSize: 1, name: "logits"),
+            MaxPooling2D(poolSize: 4, name: "pool"),
+            SpatialSoftArgmax(x0: -0.953125, dx: 0.125, y0: -0.953125, dy: 0.125, name: "soft_argmax"),
+        ], name: "trunk")
+        let dense = Dense(units: 20, name: "landmarks")
+        let head = try Sequential(inputShape: [20], layers: [dense], name: "landmarks")
+        dense.kernel.value.data = (0..<400).map { $0 / 20 == $0 % 20 ? Float(1) : 0 }
+        dense.bias!.value.data = [Float](repeating: 0, count: 20)
+        let model = try MultiOutputModel(trunk: trunk, heads: [.init(name: "landmarks", model: head, loss: MeanSquaredError())])
+        return MultiOutputModelFile(model: model, training: ["kind": "face-landmarks", "architecture": "heatmap"])
+    }
+}
+
+extension MultiOutputModelFile {
+    func exportGraph(batch: BatchSize = .dynamic) throws -> ExportGraph {
+        try ModelContract.graph(file: safetensors(), source: model.trunk.name, batch: batch)
+    }
 }
 
 extension ModelFile {

@@ -158,6 +158,27 @@ final class ONNXExportTests: XCTestCase {
         XCTAssertTrue(meta["preprocessing"]?.contains("crop pixels") == true)
     }
 
+    func testHeatmapLandmarkerTakesTheSoftmaxOfEachMapTimesTheGridThenCropPixels() throws {
+        let m = try parse(try ExportFixtures.heatmapLandmarker().exportGraph())
+        XCTAssertEqual(m.graph.node.map(\.opType), ["Transpose", "Conv", "MaxPool", "Reshape", "Softmax", "MatMul", "Reshape", "Gemm"])
+        XCTAssertEqual(m.graph.node[4].attribute.first { $0.name == "axis" }?.i, -1, "over the 256 cells of each map")
+        let inits = Dictionary(uniqueKeysWithValues: m.graph.initializer.map { ($0.name, $0) })
+        func int64s(_ name: String) -> [Int64] { inits[name]!.rawData.withUnsafeBytes { Array($0.bindMemory(to: Int64.self)) } }
+        XCTAssertEqual(int64s("soft_argmax/maps_shape"), [0, 10, 256], "the NCHW map read as [N, C, H·W]")
+        XCTAssertEqual(int64s("soft_argmax/shape"), [0, 20])
+        let grid = inits["soft_argmax/grid"]!
+        XCTAssertEqual(grid.dims, [256, 2])
+        // Cell 18 is row 1, column 2: x = −0.953125 + 2 · 0.125, y = −0.953125 + 0.125.
+        XCTAssertEqual(Array(floats(grid)[0..<2]), [-0.953125, -0.953125])
+        XCTAssertEqual(Array(floats(grid)[36..<38]), [-0.703125, -0.828125])
+        // The identity head scaled to crop pixels: x · 32 + 32.
+        XCTAssertEqual(floats(inits["landmarks/kernel"]!)[21], 32)
+        XCTAssertEqual(floats(inits["landmarks/bias"]!), [Float](repeating: 32, count: 20))
+        XCTAssertEqual(m.graph.output.map(\.name), ["landmarks"])
+        XCTAssertEqual(m.graph.output[0].type.tensorType.shape.dim.map(\.dimParam), ["N", ""])
+        XCTAssertEqual(m.graph.output[0].type.tensorType.shape.dim.map(\.dimValue), [0, 20])
+    }
+
     func testCommittedFaceModelGivesLandmarksInCropPixels() throws {
         let file = try MultiOutputModelFile(contentsOf: URL(fileURLWithPath: ExportFixtures.committedModel("face-crop")))
         let m = try parse(try ModelContract.graph(contentsOf: ExportFixtures.committedModel("face-crop"), batch: .dynamic))

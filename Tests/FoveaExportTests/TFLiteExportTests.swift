@@ -129,4 +129,31 @@ final class TFLiteExportTests: XCTestCase {
         let signature = r.root.tables(7)[0]
         XCTAssertEqual(signature.tables(1).map { $0.string(0) }, ["heatmap", "size", "offset", "class_probabilities"])
     }
+
+    func testHeatmapLandmarkerSoftArgmaxIsTransposeReshapeSoftmaxFullyConnectedReshape() throws {
+        let r = try read(try ExportFixtures.heatmapLandmarker().exportGraph())
+        let codes = r.root.tables(1).map { $0.int32(3) }
+        let subgraph = r.root.tables(2)[0]
+        let tensors = subgraph.tables(0)
+        let operators = subgraph.tables(3)
+        // CONV_2D, MAX_POOL_2D, TRANSPOSE, RESHAPE, SOFTMAX, FULLY_CONNECTED, RESHAPE, FULLY_CONNECTED.
+        XCTAssertEqual(operators.map { codes[Int($0.uint32(0))] }, [3, 17, 39, 22, 25, 9, 22, 9])
+        func output(_ op: Int) -> FlatBufferReader.Table { tensors[Int(operators[op].int32s(2)[0])] }
+        func input(_ op: Int, _ k: Int) -> FlatBufferReader.Table { tensors[Int(operators[op].int32s(1)[k])] }
+        let buffers = r.root.tables(4)
+        XCTAssertEqual(buffers[Int(input(2, 1).uint32(2))].bytes(0)?.count, 16, "perm: four int32")
+        XCTAssertEqual(output(2).int32s(7), [-1, 10, 16, 16], "TRANSPOSE to NCHW")
+        XCTAssertEqual(operators[3].table(4)?.int32s(0), [-1, 10, 256])
+        XCTAssertEqual(output(4).int32s(7), [-1, 10, 256], "SOFTMAX over the last axis, the cells")
+        let grid = input(5, 1)
+        XCTAssertEqual(grid.int32s(0), [2, 256], "weights [out, in]: the cells' x, then their y")
+        let values = buffers[Int(grid.uint32(2))].floats(0)
+        XCTAssertEqual([values[0], values[1], values[256], values[256 + 16]], [-0.953125, -0.828125, -0.953125, -0.828125])
+        XCTAssertTrue(operators[5].table(4)!.bool(2), "keep_num_dims: [N, C, 2]")
+        XCTAssertEqual(output(5).int32s(7), [-1, 10, 2])
+        XCTAssertEqual(operators[6].table(4)?.int32s(0), [-1, 20])
+        let out = tensors[Int(subgraph.int32s(2)[0])]
+        XCTAssertEqual(out.string(3), "landmarks")
+        XCTAssertEqual(out.int32s(7), [-1, 20])
+    }
 }

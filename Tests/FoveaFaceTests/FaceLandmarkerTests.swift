@@ -1,7 +1,8 @@
 // The landmark model on its own: flip averaging against a hand-worked
 // example, the mirrored pixels, the NME of two faces by hand, checkpoint
 // selection by validation NME and the model file's metadata read back, the
-// kind check, and the analyzer taking its points from the landmark model.
+// heatmap architecture's grid and start, the kind check, and the analyzer
+// taking its points from the landmark model.
 @testable import FoveaFace
 import FoveaEngine
 import Foundation
@@ -112,6 +113,30 @@ final class FaceLandmarkerTests: XCTestCase {
         let mirrored = kept.predict(FaceLandmarker.mirroredPixels(validation.pixels, count: validation.count), count: validation.count)
         let averaged = kept.points(validation.pixels, count: validation.count)
         for (p, q) in zip(averaged, FaceLandmarker.flipAverage(direct: direct, mirrored: mirrored)) { XCTAssertEqual(p, q, accuracy: 1e-4) }
+    }
+
+    func testHeatmapArchitectureStartsAtTheGridsCentreAndSavesItsGrid() throws {
+        let model = try FaceLandmarker.makeModel(meanFace: [Float](repeating: 32, count: 20), architecture: .heatmap)
+        let argmax = try XCTUnwrap(model.trunk.layers.compactMap { $0 as? SpatialSoftArgmax }.first)
+        XCTAssertEqual(model.trunk.outputShapes[model.trunk.layers.count - 2], [16, 16, 10])
+        // Cell centres at crop pixels 4j + 1.5, in the network's units.
+        XCTAssertEqual(FaceAnalyzer.decode(argmax.x0), 1.5)
+        XCTAssertEqual(FaceAnalyzer.decode(argmax.y0 + 15 * argmax.dy), 61.5)
+        // A blank crop gives flat maps: every point at the grid's centre, through the identity head.
+        let landmarker = FaceLandmarker(model: model, training: [:])
+        for v in landmarker.predict([UInt8](repeating: 0, count: 64 * 64), count: 1) { XCTAssertEqual(v, 31.5, accuracy: 1e-4) }
+
+        var options = LandmarkTrainingOptions()
+        options.epochs = 1
+        options.batchSize = 16
+        options.architecture = .heatmap
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("landmarks-\(UUID().uuidString).safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        _ = try LandmarkTraining.train(set: syntheticSet(), options: options, output: url)
+        let kept = try FaceLandmarker(contentsOf: url.path)
+        XCTAssertEqual(kept.training["architecture"], "heatmap")
+        let saved = try XCTUnwrap(kept.model.trunk.layers.compactMap { $0 as? SpatialSoftArgmax }.first)
+        XCTAssertEqual([saved.x0, saved.dx, saved.y0, saved.dy], [argmax.x0, argmax.dx, argmax.y0, argmax.dy])
     }
 
     func testAFaceCropModelIsNotALandmarkModel() {
