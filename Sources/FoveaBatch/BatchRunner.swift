@@ -29,7 +29,10 @@ public struct BatchConfiguration: Sendable {
     public var decode = DecodeOptions()
     /// Threads of the engine's loops; nil: all cores with one job, else 1 (the workers are the parallelism).
     public var engineThreads: Int?
-    /// Files read and waiting for a worker at most; nil: 2 per job.
+    /// Files a worker takes from the queue at once and runs through its
+    /// pipeline together (fewer when fewer are waiting; 1: one by one).
+    public var batchSize = 8
+    /// Files read and waiting for a worker at most; nil: a batch and a half per job.
     public var queueCapacity: Int?
     /// Draw the progress bar on stderr.
     public var progress = true
@@ -93,7 +96,9 @@ public enum BatchRunner {
         }
         if let dir = config.annotateDir { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
 
-        let state = RunState(items: todo, jobs: jobs, capacity: config.queueCapacity ?? 2 * jobs, results: results)
+        let batchSize = max(1, config.batchSize)
+        let state = RunState(items: todo, jobs: jobs, capacity: config.queueCapacity ?? max(2, batchSize * 3 / 2) * jobs,
+                             results: results)
         let start = ContinuousClock.now
         startThreads(state, workers: workers, config: config)
 
@@ -123,21 +128,37 @@ public enum BatchRunner {
             state.loaded.close()
         }
         let annotateDir = config.annotateDir
+        let batchSize = max(1, config.batchSize)
         for worker in workers {
             spawn {
-                while let job = state.loaded.pop() {
-                    let row: Finished
-                    do {
-                        let image = try Image(decoding: job.bytes.get(), name: job.item.file, options: decode)
-                        let annotation = try annotateDir.map { try annotationPath(job.item, in: $0) }
-                        let result = try worker.value.process(image, file: job.item.file, annotation: annotation)
-                        row = Finished(line: BatchRow.ok(result, file: job.item.file, elapsedMilliseconds: milliseconds(since: job.begin)).text,
-                                       reason: nil)
-                    } catch {
-                        row = Finished(line: BatchRow.error(error, file: job.item.file, elapsedMilliseconds: milliseconds(since: job.begin)).text,
-                                       reason: FailureReason.of(error))
+                while true {
+                    let jobs = state.loaded.pop(upTo: batchSize)
+                    if jobs.isEmpty { break }
+                    // Files that cannot be read, decoded or given an annotation
+                    // path are error rows at once; the rest share one pipeline call.
+                    var rows = [Finished?](repeating: nil, count: jobs.count)
+                    var inputs = [BatchInput](), positions = [Int]()
+                    for (k, job) in jobs.enumerated() {
+                        do {
+                            let image = try Image(decoding: job.bytes.get(), name: job.item.file, options: decode)
+                            let annotation = try annotateDir.map { try annotationPath(job.item, in: $0) }
+                            inputs.append(BatchInput(image: image, file: job.item.file, annotation: annotation))
+                            positions.append(k)
+                        } catch {
+                            rows[k] = .failed(error, job)
+                        }
                     }
-                    if !state.rows.push(row) { break }
+                    for (k, result) in zip(positions, worker.value.process(inputs)) {
+                        let job = jobs[k]
+                        switch result {
+                        case .success(let object):
+                            rows[k] = Finished(line: BatchRow.ok(object, file: job.item.file,
+                                                                 elapsedMilliseconds: milliseconds(since: job.begin)).text, reason: nil)
+                        case .failure(let error):
+                            rows[k] = .failed(error, job)
+                        }
+                    }
+                    guard rows.allSatisfy({ state.rows.push($0!) }) else { break }
                 }
                 if state.workerEnded() { state.rows.close() }
             }
@@ -202,6 +223,11 @@ struct Loaded: @unchecked Sendable {
 struct Finished: Sendable {
     let line: String
     let reason: String?
+
+    static func failed(_ error: Error, _ job: Loaded) -> Finished {
+        Finished(line: BatchRow.error(error, file: job.item.file, elapsedMilliseconds: milliseconds(since: job.begin)).text,
+                 reason: FailureReason.of(error))
+    }
 }
 
 /// What the runner's threads share, behind one lock.

@@ -41,12 +41,16 @@ final class BoundedQueue<Element>: @unchecked Sendable {
     }
 
     /// Takes every item present (waiting for at least one); empty when closed and drained.
-    func popAll() -> [Element] {
+    func popAll() -> [Element] { pop(upTo: Int.max) }
+
+    /// Takes up to `limit` of the items present (waiting for at least one,
+    /// never for more); empty when closed and drained.
+    func pop(upTo limit: Int) -> [Element] {
         condition.lock(); defer { condition.unlock() }
         while count == 0 && !closed { condition.wait() }
         var out = [Element]()
-        out.reserveCapacity(count)
-        while count > 0 {
+        out.reserveCapacity(min(count, limit))
+        while count > 0 && out.count < limit {
             out.append(items[head]!)
             items[head] = nil
             head = (head + 1) % items.count

@@ -84,12 +84,16 @@ struct BatchRunCommand: ParsableCommand {
     @Option(help: "Threads of the engine's loops in each worker (default: all cores with --jobs 1, else 1).")
     var threads: Int?
 
+    @Option(help: "Files a worker runs through its pipeline at once (one batched classification or face analysis); 1: one by one.")
+    var batchSize = 8
+
     @Flag(help: "No progress bar on stderr (the summary is still printed).")
     var quiet = false
 
     func validate() throws {
         if task != "characters" && task != "smile" { throw ValidationError("--task must be characters or smile, got '\(task)'") }
         if jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
+        if batchSize < 1 { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
         if let shard { do { _ = try Shard(parsing: shard) } catch { throw ValidationError("\(error)") } }
         if maxPixels < 1 { throw ValidationError("--max-pixels must be at least 1, got \(maxPixels)") }
         if !(0...1).contains(minScore) { throw ValidationError("--min-score must be in 0...1, got \(minScore)") }
@@ -117,6 +121,7 @@ struct BatchRunCommand: ParsableCommand {
         }
         var config = BatchConfiguration(folders: folders, task: batchTask, output: output)
         config.jobs = jobs
+        config.batchSize = batchSize
         config.shard = try shard.map { try Shard(parsing: $0) }
         config.selection = InputSelection(include: include, exclude: exclude)
         config.annotateDir = annotateDir

@@ -143,6 +143,9 @@ final class BatchCommandTests: XCTestCase {
         let usage = try CLI.run(["batch", input.path, "--task", "characters", "--output", out.path, "--shard", "3/3"])
         XCTAssertEqual(usage.status, 2, usage.stderr)
         XCTAssertEqual(try CLI.run(["batch", "/no/such/folder", "--task", "smile", "--output", out.path]).status, 2)
+        let noBatch = try CLI.run(["batch", input.path, "--task", "characters", "--output", out.path, "--batch-size", "0"])
+        XCTAssertEqual(noBatch.status, 2, noBatch.stderr)
+        XCTAssertTrue(noBatch.stderr.contains("--batch-size must be at least 1"), noBatch.stderr)
         let noModel = try CLI.run(["batch", input.path, "--task", "smile", "--face-crop", "--output", dir.appendingPathComponent("m.jsonl").path,
                                    "--model", "/no/such/model.safetensors"])
         XCTAssertEqual(noModel.status, 2, noModel.stderr)
