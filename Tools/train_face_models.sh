@@ -5,7 +5,7 @@
 #   Models/face-landmarks.safetensors  the landmark model alone (its points are used)
 # Usage: Tools/train_face_models.sh [EPOCHS] [LANDMARK_EPOCHS]
 #   env: ONLY=face-crop|landmarks (one of the two), SMILES_DIR, OUT_DIR, THREADS,
-#        ARCHITECTURE=dense|heatmap (the landmark model's, default dense)
+#        ARCHITECTURE=heatmap|dense (the landmark model's, default heatmap)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 Tools/setup.sh
@@ -27,6 +27,6 @@ fi
 if [ "$only" != face-crop ]; then
   start=$(date +%s)
   .build/release/fovea train landmarks --landmarks-only --data "$data" --epochs "$landmark_epochs" \
-    --architecture "${ARCHITECTURE:-dense}" --output "$out/face-landmarks.safetensors" --plots-dir "$out" "${threads[@]}" 2>&1 | tee "$out/landmark-training.log"
+    --architecture "${ARCHITECTURE:-heatmap}" --output "$out/face-landmarks.safetensors" --plots-dir "$out" "${threads[@]}" 2>&1 | tee "$out/landmark-training.log"
   echo "training took $(( $(date +%s) - start )) s" | tee -a "$out/landmark-training.log"
 fi

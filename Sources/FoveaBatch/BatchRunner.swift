@@ -31,7 +31,7 @@ public struct BatchConfiguration: Sendable {
     public var engineThreads: Int?
     /// Files a worker takes from the queue at once and runs through its
     /// pipeline together (fewer when fewer are waiting; 1: one by one).
-    public var batchSize = 8
+    public var batchSize = 32
     /// Files read and waiting for a worker at most; nil: a batch and a half per job.
     public var queueCapacity: Int?
     /// Draw the progress bar on stderr.

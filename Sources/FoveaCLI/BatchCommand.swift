@@ -85,7 +85,7 @@ struct BatchRunCommand: ParsableCommand {
     var threads: Int?
 
     @Option(help: "Files a worker runs through its pipeline at once (one batched classification or face analysis); 1: one by one.")
-    var batchSize = 8
+    var batchSize = 32
 
     @Flag(help: "No progress bar on stderr (the summary is still printed).")
     var quiet = false

@@ -34,8 +34,8 @@ struct TrainLandmarksCommand: ParsableCommand {
     @Flag(help: "Train the landmark model alone (face-landmarks.safetensors; checkpoint by validation NME).")
     var landmarksOnly = false
 
-    @Option(help: "With --landmarks-only: dense (points regressed from flattened 8x8 features) or heatmap (one 16x16 heatmap per point read by a spatial soft-argmax).")
-    var architecture = LandmarkArchitecture.dense
+    @Option(help: "With --landmarks-only: heatmap (one 16x16 heatmap per point read by a spatial soft-argmax; the default) or dense (points regressed from flattened 8x8 features).")
+    var architecture: LandmarkArchitecture?
 
     @Option(help: "Crops per optimisation step.")
     var batchSize = 64
@@ -56,7 +56,7 @@ struct TrainLandmarksCommand: ParsableCommand {
     var plotsDir: String?
 
     func validate() throws {
-        if architecture != .dense && !landmarksOnly {
+        if let architecture, !landmarksOnly {
             throw ValidationError("--architecture \(architecture.rawValue) is for the landmark model alone; add --landmarks-only")
         }
     }
@@ -98,6 +98,7 @@ struct TrainLandmarksCommand: ParsableCommand {
     }
 
     private func trainLandmarks(_ set: FaceCropSet) throws {
+        let architecture = architecture ?? .heatmap
         note("training the \(architecture.rawValue) landmark model on \(set.count) crops of \(data), \(Engine.threads) threads")
         var options = LandmarkTrainingOptions()
         options.epochs = epochs ?? 30

@@ -74,7 +74,7 @@ public final class FaceLandmarker: @unchecked Sendable {
             let stride = 4, half = Float(side) / 2
             let first = (Float(stride - 1) / 2 - half) / half, step = Float(stride) / half
             trunk = try Sequential(inputShape: [side, side, 1],
-                                   layers: conv(24, 3) + pool() + conv(48, 3) + pool() + conv(64, 3) + conv(64, 3) + conv(96, 3)
+                                   layers: conv(24, 3) + pool() + conv(48, 3) + pool() + conv(64, 3) + conv(64, 3) + conv(96, 3) + conv(96, 3)
                                        + [Conv2D(filters: FacePoint.allCases.count, kernelSize: 1, useBias: false),
                                           SpatialSoftArgmax(x0: first, dx: step, y0: first, dy: step)],
                                    name: "trunk")

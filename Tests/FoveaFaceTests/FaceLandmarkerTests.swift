@@ -80,6 +80,7 @@ final class FaceLandmarkerTests: XCTestCase {
         var options = LandmarkTrainingOptions()
         options.epochs = 3
         options.batchSize = 16
+        options.architecture = .dense
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("landmarks-\(UUID().uuidString).safetensors")
         defer { try? FileManager.default.removeItem(at: url) }
         var epochs = [LandmarkEpoch]()
