@@ -6,10 +6,11 @@
 // RESHAPE, MUL + ADD for a lone BatchNormalization, LOGISTIC, SOFTMAX,
 // RELU, TANH, and for a spatial soft-argmax TRANSPOSE to [N, C, H, W],
 // RESHAPE to [N, C, H·W], SOFTMAX over the cells, FULLY_CONNECTED with the
-// grid as weights [2, H·W] (keep_num_dims: [N, C, 2]) and RESHAPE to [N, 2C]. Dynamic dimensions are written as the nominal size in
-// `shape` and -1 in `shape_signature`; a "serving_default" signature names
-// the inputs and outputs, and metadata entries carry labels, kind and
-// preprocessing as UTF-8 text.
+// grid as weights [2, H·W] (keep_num_dims: [N, C, 2]) and RESHAPE to [N, 2C].
+// Dynamic dimensions are written as the nominal size in `shape` and -1 in
+// `shape_signature`; a "serving_default" signature names the inputs and
+// outputs, and metadata entries carry labels, kind and preprocessing as
+// UTF-8 text.
 import FoveaEngine
 
 public enum TFLiteWriter {

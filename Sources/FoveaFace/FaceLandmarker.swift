@@ -51,9 +51,10 @@ public final class FaceLandmarker: @unchecked Sendable {
         self.init(model: file.model, training: file.training)
     }
 
-    /// The network for `architecture`; the dense head starts at `meanFace`
-    /// (20 crop coordinates), the heatmap head at its heatmaps' centres.
-    public static func makeModel(meanFace: [Float], architecture: LandmarkArchitecture = .dense) throws -> MultiOutputModel {
+    /// The network for `architecture` (no default here: LandmarkTrainingOptions
+    /// holds the one default); the dense head starts at `meanFace` (20 crop
+    /// coordinates), the heatmap head at its heatmaps' centres.
+    public static func makeModel(meanFace: [Float], architecture: LandmarkArchitecture) throws -> MultiOutputModel {
         func conv(_ filters: Int, _ k: Int) -> [Layer] {
             [Conv2D(filters: filters, kernelSize: (k, k), strides: 1, padding: .same, activation: .linear, useBias: false),
              BatchNormalization(), ActivationLayer(.relu)]
